@@ -1,0 +1,63 @@
+"""Shared behaviour of the osc-imagetools commands.
+
+Exit codes (documented in doc/source/cli/exit-codes.rst):
+
+* 0 - success (warnings allowed);
+* 1 - the work was done but something failed (an item of a bulk command, a
+  validation error, a refused image) or the cloud answered with an error;
+* 2 - usage error: bad arguments or unreadable/malformed input, detected
+  before anything was sent to the cloud.
+
+cliff's Lister and ShowOne always return 0 once their rows are printed, so a
+command that must print rows *and* exit 1 sets ``self.exit_code`` in
+``take_action``; :meth:`ExitCodeMixin.run` returns it after the output.
+"""
+
+import logging
+
+from osc_lib.command import command
+
+LOG = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad arguments or input: reported in one line, exit code 2."""
+
+
+class ExitCodeMixin:
+    """Lets a Lister/ShowOne print its rows and still exit non-zero."""
+
+    exit_code = EXIT_OK
+
+    def run(self, parsed_args):
+        self.exit_code = EXIT_OK
+        try:
+            rc = super().run(parsed_args)
+        except UsageError as exc:
+            name = 'openstack ' + self.cmd_name if self.cmd_name else 'error'
+            self.app.stderr.write('%s: error: %s\n' % (name, exc))
+            return EXIT_USAGE
+        return rc or self.exit_code
+
+    def report_failures(self, failed, total, what):
+        """Write the closing "N of M ... failed" line and set exit code 1."""
+        if failed:
+            self.app.stderr.write('%d of %d %s failed\n' % (failed, total, what))
+            self.exit_code = EXIT_FAILED
+
+
+class Lister(ExitCodeMixin, command.Lister):
+    pass
+
+
+class ShowOne(ExitCodeMixin, command.ShowOne):
+    pass
+
+
+class Command(ExitCodeMixin, command.Command):
+    pass
+

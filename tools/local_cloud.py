@@ -1,0 +1,561 @@
+"""Start and stop a real Glance (and Keystone) on 127.0.0.1 for tests and the demo.
+
+Run it with the Python of the virtualenv that holds glance, keystone and
+gunicorn (``tools/local-cloud`` does that):
+
+    tools/local-cloud start [--mode keystone|trusted] [--state DIR]
+                            [--glance-port N] [--keystone-port N] [--timeout S]
+    tools/local-cloud env   [--state DIR]     # shell lines to export
+    tools/local-cloud status [--state DIR]
+    tools/local-cloud stop  [--state DIR]
+
+Modes:
+
+* ``keystone`` (default): real Keystone with projects/users ``admin``,
+  ``producer`` and ``consumer``; writes ``clouds.yaml`` with those clouds.
+* ``trusted``: Glance alone, its context middleware without authtoken; the
+  identity comes from ``X-Project-Id``/``X-Roles`` headers (tests only).
+
+Glance's configuration is derived at start time from the files the installed
+glance package ships (``<venv>/etc/glance``); nothing of glance's is copied
+into this repository. The metadef catalog loaded is the installed package's
+own ``<venv>/etc/glance/metadefs`` directory.
+
+Every failure is one line on stderr naming the log to read, exit status 1,
+and nothing left running.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+DEFAULT_STATE = os.environ.get('IMAGETOOLS_STATE',
+                               os.path.join(REPO, '.local-cloud'))
+USERS = ('admin', 'producer', 'consumer')
+SERVICES = ('glance', 'keystone')
+
+
+class Failure(Exception):
+    """One-line error for the user; the message names the log to read."""
+
+
+def say(msg):
+    sys.stderr.write('local-cloud: %s\n' % msg)
+    sys.stderr.flush()
+
+
+def venv_path(*parts):
+    return os.path.join(sys.prefix, *parts)
+
+
+def bin_path(name):
+    path = venv_path('bin', name)
+    if not os.path.exists(path):
+        raise Failure('%s not found in %s/bin: install the test requirements '
+                      '(pip install -r test-requirements.txt)'
+                      % (name, sys.prefix))
+    return path
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def http_status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def run_logged(argv, log, env=None, cwd=None):
+    with open(log, 'ab') as out:
+        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+    if rc:
+        raise Failure('%s failed (exit %d), see %s'
+                      % (os.path.basename(argv[0]), rc, log))
+
+
+def trusted_paste(paste):
+    """Add a "trusted" flavor to glance's own paste file: its keystone
+    pipeline without authtoken, so the context middleware takes the identity
+    from the X-* headers the test client sends. Test use only."""
+    lines = paste.splitlines()
+    out = []
+    for line in lines:
+        out.append(line)
+        if line.startswith('keystone = ') and 'authtoken' in line:
+            out.append('trusted = ' + ' '.join(
+                w for w in line.split('=', 1)[1].split() if w != 'authtoken'))
+    text = '\n'.join(out) + '\n'
+    start = text.index('[composite:glance-api-keystone]')
+    block = text[start:text.index('\n\n', start)]
+    return text + '\n' + block.replace('glance-api-keystone',
+                                       'glance-api-trusted') + '\n'
+
+
+class LocalCloud:
+
+    def __init__(self, state):
+        self.state = os.path.abspath(state)
+        self.info_file = os.path.join(self.state, 'state.json')
+
+    # -- paths ------------------------------------------------------------
+    def p(self, *parts):
+        return os.path.join(self.state, *parts)
+
+    def log(self, name):
+        return self.p('logs', name)
+
+    def load(self):
+        try:
+            with open(self.info_file) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return None
+
+    # -- start ------------------------------------------------------------
+    def start(self, mode, glance_port, keystone_port, timeout):
+        info = self.load()
+        if info and any(self._alive(info.get('pids', {}).get(s))
+                        for s in SERVICES):
+            raise Failure('a local cloud is already running from %s '
+                          '(stop it first: tools/local-cloud stop --state %s)'
+                          % (self.state, self.state))
+        try:
+            import glance  # noqa: F401
+        except ImportError:
+            raise Failure('glance is not installed in %s: pip install '
+                          'glance==33.0.0 keystone==30.0.0 gunicorn'
+                          % sys.prefix)
+        if mode == 'keystone':
+            try:
+                import keystone  # noqa: F401
+            except ImportError:
+                raise Failure('keystone is not installed in %s: pip install '
+                              'keystone==30.0.0' % sys.prefix)
+        bin_path('gunicorn')
+        glance_port = glance_port or free_port()
+        keystone_port = keystone_port or free_port()
+        ports = [('glance', glance_port)]
+        if mode == 'keystone':
+            ports.append(('keystone', keystone_port))
+        for name, port in ports:
+            if not port_free(port):
+                raise Failure('port %d (%s) on 127.0.0.1 is already in use; '
+                              'pick another with --%s-port' % (port, name, name))
+
+        if os.path.isdir(self.state):
+            shutil.rmtree(self.state)
+        for d in ('etc/glance', 'etc/keystone', 'images', 'staging', 'tasks',
+                  'cache', 'locks', 'logs', 'keystone'):
+            os.makedirs(self.p(d))
+        info = {'mode': mode, 'glance_port': glance_port,
+                'keystone_port': keystone_port if mode == 'keystone' else None,
+                'pids': {}, 'venv': sys.prefix}
+        self._save(info)
+        t0 = time.monotonic()
+        try:
+            self._start(info, timeout)
+        except BaseException:
+            self.stop(quiet=True)
+            raise
+        say('ready in %.1fs (%s mode): glance http://127.0.0.1:%d%s; '
+            'eval "$(tools/local-cloud env --state %s)"'
+            % (time.monotonic() - t0, mode, glance_port,
+               ', keystone http://127.0.0.1:%d/v3' % keystone_port
+               if mode == 'keystone' else '', self.state))
+
+    def _start(self, info, timeout):
+        mode = info['mode']
+        gconf = self._write_glance_config(info)
+        manage = subprocess.Popen(
+            ['/bin/sh', '-c', '"$0" --config-file "$1" db_sync && '
+             '"$0" --config-file "$1" db_load_metadefs "$2"',
+             bin_path('glance-manage'), gconf, venv_path('etc', 'glance',
+                                                        'metadefs')],
+            stdout=open(self.log('glance-manage.log'), 'wb'),
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            if mode == 'keystone':
+                self._start_keystone(info, timeout)
+        finally:
+            rc = manage.wait()
+        if rc:
+            raise Failure('glance-manage db_sync/db_load_metadefs failed '
+                          '(exit %d), see %s' % (rc, self.log('glance-manage.log')))
+        self._start_wsgi(info, 'glance', 'glance.wsgi.api:application',
+                         info['glance_port'], 'OS_GLANCE_CONFIG_DIR',
+                         self.p('etc', 'glance'))
+        self._wait_http(info, 'glance',
+                        'http://127.0.0.1:%d/' % info['glance_port'],
+                        (300,), timeout)
+        self._write_clouds(info)
+
+    def _write_glance_config(self, info):
+        etc = self.p('etc', 'glance')
+        with open(venv_path('etc', 'glance', 'glance-api-paste.ini')) as f:
+            paste = f.read()
+        if info['mode'] == 'trusted':
+            paste = trusted_paste(paste)
+        with open(os.path.join(etc, 'glance-api-paste.ini'), 'w') as f:
+            f.write(paste)
+        conf = [
+            '[DEFAULT]',
+            'log_file = %s' % self.log('glance-api.log'),
+            'image_cache_dir = %s' % self.p('cache'),
+            'enabled_import_methods = [glance-direct,web-download]',
+            # the multi-store form: the legacy [glance_store] stores= form
+            # breaks image import (400 all_stores_must_succeed)
+            'enabled_backends = local:file',
+            'image_member_quota = 512',
+            '',
+            '[glance_store]',
+            'default_backend = local',
+            '',
+            '[local]',
+            'filesystem_store_datadir = %s' % self.p('images'),
+            '',
+            '[os_glance_staging_store]',
+            'filesystem_store_datadir = %s' % self.p('staging'),
+            '',
+            '[os_glance_tasks_store]',
+            'filesystem_store_datadir = %s' % self.p('tasks'),
+            '',
+            '[database]',
+            'connection = sqlite:///%s' % self.p('glance.sqlite'),
+            '',
+            '[oslo_concurrency]',
+            'lock_path = %s' % self.p('locks'),
+            '',
+            '[paste_deploy]',
+        ]
+        if info['mode'] == 'trusted':
+            conf.append('flavor = trusted')
+        else:
+            kp = info['keystone_port']
+            conf += [
+                'flavor = keystone',
+                '',
+                '[keystone_authtoken]',
+                'www_authenticate_uri = http://127.0.0.1:%d/v3' % kp,
+                'auth_url = http://127.0.0.1:%d/v3' % kp,
+                'auth_type = password',
+                'username = glance',
+                'password = glancepw',
+                'project_name = service',
+                'user_domain_id = default',
+                'project_domain_id = default',
+                'region_name = RegionOne',
+                'service_token_roles_required = true',
+            ]
+        path = os.path.join(etc, 'glance-api.conf')
+        with open(path, 'w') as f:
+            f.write('\n'.join(conf) + '\n')
+        return path
+
+    def _start_keystone(self, info, timeout):
+        kp = info['keystone_port']
+        etc = self.p('etc', 'keystone')
+        conf = os.path.join(etc, 'keystone.conf')
+        with open(conf, 'w') as f:
+            f.write('\n'.join([
+                '[DEFAULT]',
+                'log_file = %s' % self.log('keystone.log'),
+                '[database]',
+                'connection = sqlite:///%s' % self.p('keystone.sqlite'),
+                '[token]',
+                'provider = fernet',
+                '[fernet_tokens]',
+                'key_repository = %s' % self.p('keystone', 'fernet-keys'),
+                '[fernet_receipts]',
+                'key_repository = %s' % self.p('keystone', 'fernet-receipts'),
+                '[credential]',
+                'key_repository = %s' % self.p('keystone', 'credential-keys'),
+                '[identity]',
+                'password_hash_rounds = 4',
+                '[oslo_concurrency]',
+                'lock_path = %s' % self.p('locks'),
+            ]) + '\n')
+        km = bin_path('keystone-manage')
+        log = self.log('keystone-manage.log')
+        url = 'http://127.0.0.1:%d/v3' % kp
+        user = ['--keystone-user', 'root', '--keystone-group', 'root']
+        if os.geteuid() != 0:
+            import grp
+            import pwd
+            user = ['--keystone-user', pwd.getpwuid(os.geteuid()).pw_name,
+                    '--keystone-group', grp.getgrgid(os.getegid()).gr_name]
+        run_logged([km, '--config-file', conf, 'db_sync'], log)
+        run_logged([km, '--config-file', conf, 'fernet_setup'] + user, log)
+        run_logged([km, '--config-file', conf, 'credential_setup'] + user, log)
+        run_logged([km, '--config-file', conf, 'bootstrap',
+                    '--bootstrap-password', 'adminpw',
+                    '--bootstrap-admin-url', url,
+                    '--bootstrap-internal-url', url,
+                    '--bootstrap-public-url', url,
+                    '--bootstrap-region-id', 'RegionOne'], log)
+        self._start_wsgi(info, 'keystone', 'keystone.wsgi.api:application',
+                         kp, 'OS_KEYSTONE_CONFIG_DIR', etc)
+        self._wait_http(info, 'keystone', url, (200,), timeout)
+        info['ids'] = self._populate_keystone(info)
+        self._save(info)
+
+    def _populate_keystone(self, info):
+        """Image service + endpoints, the glance service user, and the
+        producer/consumer projects and users (member role)."""
+        import openstack
+        kp, gp = info['keystone_port'], info['glance_port']
+        conn = openstack.connect(
+            auth_url='http://127.0.0.1:%d/v3' % kp, username='admin',
+            password='adminpw', project_name='admin',
+            user_domain_id='default', project_domain_id='default',
+            region_name='RegionOne', identity_api_version='3',
+            load_yaml_config=False, load_envvars=False)
+        idc = conn.identity
+        svc = idc.create_service(name='glance', type='image',
+                                 description='Image Service')
+        for iface in ('public', 'internal', 'admin'):
+            idc.create_endpoint(service_id=svc.id, interface=iface,
+                                url='http://127.0.0.1:%d' % gp,
+                                region_id='RegionOne')
+        roles = {r.name: r for r in idc.roles()}
+        for name in ('service', 'member', 'reader'):
+            if name not in roles:
+                roles[name] = idc.create_role(name=name)
+        service = idc.create_project(name='service', domain_id='default')
+        glance = idc.create_user(name='glance', password='glancepw',
+                                 domain_id='default')
+        for rn in ('admin', 'service'):
+            idc.assign_project_role_to_user(service, glance, roles[rn])
+        ids = {'admin_project_id': idc.find_project('admin').id}
+        for who in ('producer', 'consumer'):
+            proj = idc.create_project(name=who, domain_id='default')
+            u = idc.create_user(name=who, password=who + 'pw',
+                                domain_id='default',
+                                default_project_id=proj.id)
+            idc.assign_project_role_to_user(proj, u, roles['member'])
+            ids['%s_project_id' % who] = proj.id
+        return ids
+
+    def _start_wsgi(self, info, name, module, port, var, conf_dir):
+        # keystone parses sys.argv with oslo.config: gunicorn gets no flags,
+        # everything is in ./gunicorn.conf.py of its working directory.
+        with open(os.path.join(conf_dir, 'gunicorn.conf.py'), 'w') as f:
+            f.write('wsgi_app = %r\n' % module)
+            f.write('bind = "127.0.0.1:%d"\n' % port)
+            f.write('workers = 1\nthreads = 8\ntimeout = 600\n')
+            f.write('errorlog = %r\n' % self.log('%s-server.log' % name))
+            f.write('accesslog = %r\n' % self.log('%s-access.log' % name))
+            # method, path and status: enough to count requests in benches
+            # and to prove that a --dry-run wrote nothing
+            f.write('access_log_format = %r\n'
+                    % '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
+        env = dict(os.environ)
+        env[var] = conf_dir
+        out = open(self.log('%s-server.log' % name), 'ab')
+        proc = subprocess.Popen([bin_path('gunicorn')], cwd=conf_dir, env=env,
+                                stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        info['pids'][name] = proc.pid
+        self._save(info)
+
+    def _wait_http(self, info, name, url, codes, timeout):
+        deadline = time.monotonic() + timeout
+        pid = info['pids'][name]
+        while time.monotonic() < deadline:
+            if not self._alive(pid):
+                raise Failure('%s exited during start-up, see %s' % (
+                    name, self.log('%s-server.log' % name)))
+            if http_status(url) in codes:
+                return
+            time.sleep(0.2)
+        raise Failure('%s did not answer on %s within %ds, see %s' % (
+            name, url, timeout, self.log('%s-server.log' % name)))
+
+    def _write_clouds(self, info):
+        gp = info['glance_port']
+        lines = ['clouds:']
+        if info['mode'] == 'keystone':
+            auth_url = 'http://127.0.0.1:%d/v3' % info['keystone_port']
+            for u in USERS:
+                lines += [
+                    '  %s:' % u,
+                    '    auth:',
+                    '      auth_url: %s' % auth_url,
+                    '      username: %s' % u,
+                    '      password: %spw' % u,
+                    '      project_name: %s' % u,
+                    '      user_domain_id: default',
+                    '      project_domain_id: default',
+                    '    region_name: RegionOne',
+                    '    identity_api_version: 3',
+                ]
+        else:
+            lines += ['  glance:', '    auth_type: none',
+                      '    auth:', '      endpoint: http://127.0.0.1:%d' % gp]
+        with open(self.p('clouds.yaml'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        env = self.env_lines(info)
+        with open(self.p('env.sh'), 'w') as f:
+            f.write('\n'.join(env) + '\n')
+
+    def env_lines(self, info):
+        lines = [
+            'export OS_CLIENT_CONFIG_FILE=%s' % self.p('clouds.yaml'),
+            'export IMAGETOOLS_STATE=%s' % self.state,
+            'export GLANCE_URL=http://127.0.0.1:%d' % info['glance_port'],
+            'export GLANCE_ACCESS_LOG=%s' % self.log('glance-access.log'),
+        ]
+        if info.get('keystone_port'):
+            lines.append('export KEYSTONE_URL=http://127.0.0.1:%d/v3'
+                         % info['keystone_port'])
+        for k, v in sorted(info.get('ids', {}).items()):
+            lines.append('export %s=%s' % (k.upper(), v))
+        return lines
+
+    # -- stop -------------------------------------------------------------
+    @staticmethod
+    def _alive(pid):
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        # a zombie child of ours is not alive
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                return f.read().split(') ')[-1][:1] != 'Z'
+        except OSError:
+            return True
+
+    def stop(self, quiet=False):
+        info = self.load()
+        if not info:
+            if not quiet:
+                say('nothing to stop in %s' % self.state)
+            return
+        for name in SERVICES:
+            pid = info.get('pids', {}).get(name)
+            if not pid:
+                continue
+            self._kill_group(pid)
+            if not quiet:
+                say('stopped %s (pid %d)' % (name, pid))
+        info['pids'] = {}
+        self._save(info)
+
+    def _kill_group(self, pid):
+        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                try:
+                    done, _ = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    done = 0
+                if not self._alive(pid):
+                    return
+                time.sleep(0.1)
+
+    def _save(self, info):
+        tmp = self.info_file + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(info, f, indent=1)
+        os.replace(tmp, self.info_file)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='local-cloud',
+        description='A real Glance (and Keystone) on 127.0.0.1 for tests.')
+    sub = parser.add_subparsers(dest='action', required=True)
+    start = sub.add_parser('start', help='start the services')
+    start.add_argument('--mode', choices=('keystone', 'trusted'),
+                       default='keystone')
+    start.add_argument('--glance-port', type=int,
+                       default=int(os.environ.get('GLANCE_PORT', 19292)),
+                       help='0 picks a free port (default 19292, '
+                            'env GLANCE_PORT)')
+    start.add_argument('--keystone-port', type=int,
+                       default=int(os.environ.get('KEYSTONE_PORT', 15000)),
+                       help='0 picks a free port (default 15000, '
+                            'env KEYSTONE_PORT)')
+    start.add_argument('--timeout', type=int, default=90,
+                       help='seconds each server has to come up')
+    for name in ('start', 'stop', 'env', 'status'):
+        p = start if name == 'start' else sub.add_parser(name)
+        p.add_argument('--state', default=DEFAULT_STATE,
+                       help='state directory (default %(default)s, '
+                            'env IMAGETOOLS_STATE); wiped by start')
+    args = parser.parse_args(argv)
+    cloud = LocalCloud(args.state)
+    try:
+        if args.action == 'start':
+            cloud.start(args.mode, args.glance_port, args.keystone_port,
+                        args.timeout)
+        elif args.action == 'stop':
+            cloud.stop()
+        elif args.action == 'env':
+            info = cloud.load()
+            if not info:
+                raise Failure('no local cloud in %s' % cloud.state)
+            print('\n'.join(cloud.env_lines(info)))
+        elif args.action == 'status':
+            info = cloud.load()
+            if not info:
+                raise Failure('no local cloud in %s' % cloud.state)
+            up = True
+            for name, pid in sorted(info.get('pids', {}).items()):
+                alive = cloud._alive(pid)
+                up = up and alive
+                print('%s pid %d %s' % (name, pid,
+                                        'running' if alive else 'dead'))
+            if not info.get('pids'):
+                print('stopped')
+                up = False
+            return 0 if up else 1
+    except Failure as exc:
+        say('error: %s' % exc)
+        return 1
+    except KeyboardInterrupt:
+        say('interrupted; stopped what was started')
+        return 130
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
