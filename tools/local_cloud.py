@@ -198,8 +198,8 @@ class LocalCloud:
         manage = subprocess.Popen(
             ['/bin/sh', '-c', '"$0" --config-file "$1" db_sync && '
              '"$0" --config-file "$1" db_load_metadefs "$2"',
-             bin_path('glance-manage'), gconf, venv_path('etc', 'glance',
-                                                        'metadefs')],
+             bin_path('glance-manage'), gconf,
+             venv_path('etc', 'glance', 'metadefs')],
             stdout=open(self.log('glance-manage.log'), 'wb'),
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
@@ -484,9 +484,9 @@ class LocalCloud:
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 try:
-                    done, _ = os.waitpid(pid, os.WNOHANG)
+                    os.waitpid(pid, os.WNOHANG)  # reap if it is our child
                 except ChildProcessError:
-                    done = 0
+                    pass
                 if not self._alive(pid):
                     return
                 time.sleep(0.1)

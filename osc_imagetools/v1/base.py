@@ -60,4 +60,3 @@ class ShowOne(ExitCodeMixin, command.ShowOne):
 
 class Command(ExitCodeMixin, command.Command):
     pass
-

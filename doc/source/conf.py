@@ -1,0 +1,21 @@
+# Sphinx configuration for osc-imagetools.
+
+extensions = [
+    'cliff.sphinxext',
+    'openstackdocstheme',
+]
+
+project = 'osc-imagetools'
+copyright = '2026, osc-imagetools developers'
+master_doc = 'index'
+exclude_patterns = ['_build']
+pygments_style = 'native'
+html_theme = 'openstackdocs'
+
+# openstackdocstheme
+openstackdocs_repo_name = 'osc-imagetools/osc-imagetools'
+openstackdocs_use_storyboard = False
+openstackdocs_auto_name = False
+
+# cliff: render the commands' own --help
+autoprogram_cliff_application = 'openstack'

@@ -1,0 +1,93 @@
+"""The OSC plugin contract and its cost at ``openstack`` start-up."""
+
+import argparse
+import importlib.metadata
+import json
+import subprocess
+import sys
+from unittest import mock
+
+import testtools
+
+from osc_imagetools import plugin
+
+OUR_GROUP = 'openstack.imagetools.v1'
+EXPECTED = {'image_prepare', 'image_validate', 'image_share-accept',
+            'image_share_list', 'image_metadef_sync'}
+# imported by OSC anyway, or part of the standard library
+HEAVY = ('jsonschema', 'yaml', 'oslo_utils.imageutils', 'openstack.image',
+         'openstack.connection', 'keystoneauth1.session', 'hashlib_wrappers',
+         'osc_imagetools.cloud', 'concurrent.futures')
+
+
+def entry_points(group):
+    return importlib.metadata.entry_points(group=group)
+
+
+class TestPluginContract(testtools.TestCase):
+
+    def test_registered_as_osc_extension(self):
+        eps = {ep.name: ep.value
+               for ep in entry_points('openstack.cli.extension')}
+        self.assertEqual('osc_imagetools.plugin', eps.get('imagetools'))
+
+    def test_api_name_is_not_image(self):
+        # OSC would replace its own image client with ours
+        self.assertNotEqual('image', plugin.API_NAME)
+        self.assertEqual('os_%s_api_version' % plugin.API_NAME,
+                         plugin.API_VERSION_OPTION)
+
+    def test_commands_registered(self):
+        names = {ep.name for ep in entry_points(OUR_GROUP)}
+        self.assertEqual(EXPECTED, names)
+        for ep in entry_points(OUR_GROUP):
+            ep.load()  # every entry point resolves to a class
+
+    def test_no_command_replaces_an_osc_command(self):
+        ours = {ep.name.replace('_', ' ') for ep in entry_points(OUR_GROUP)}
+        theirs = set()
+        for group in ('openstack.image.v1', 'openstack.image.v2',
+                      'openstack.common', 'openstack.cli'):
+            theirs |= {ep.name.replace('_', ' ')
+                       for ep in entry_points(group)}
+        self.assertIn('image create', theirs)  # OSC is really installed
+        self.assertEqual(set(), ours & theirs)
+
+    def test_build_option_parser(self):
+        parser = plugin.build_option_parser(argparse.ArgumentParser())
+        self.assertEqual(
+            '1', parser.parse_args([]).os_imagetools_api_version)
+        self.assertEqual('1', parser.parse_args(
+            ['--os-imagetools-api-version', '1']).os_imagetools_api_version)
+
+    def test_make_client(self):
+        instance = mock.Mock(_api_version={'imagetools': '1'})
+        client = plugin.make_client(instance)
+        self.assertIs(instance.sdk_connection, client.sdk_connection)
+        self.assertIs(instance.sdk_connection.image, client.image)
+
+    def test_make_client_bad_version(self):
+        instance = mock.Mock(_api_version={'imagetools': '9'})
+        self.assertRaises(ValueError, plugin.make_client, instance)
+
+
+class TestImportCost(testtools.TestCase):
+    """OSC imports the plugin on every call and a command's module when it
+    is run or its help is shown: heavy libraries load in take_action."""
+
+    def test_plugin_and_command_modules_stay_light(self):
+        code = (
+            'import sys, json\n'
+            'before = set(sys.modules)\n'
+            'import osc_lib.command.command, cliff.lister, cliff.show\n'
+            'base = set(sys.modules)\n'
+            'import osc_imagetools.plugin\n'
+            'import osc_imagetools.v1.prepare, osc_imagetools.v1.validate\n'
+            'import osc_imagetools.v1.share, osc_imagetools.v1.metadef_sync\n'
+            'print(json.dumps(sorted(set(sys.modules) - base)))\n')
+        out = subprocess.check_output([sys.executable, '-c', code], text=True)
+        added = json.loads(out)
+        for mod in added:
+            self.assertFalse(
+                any(mod == h or mod.startswith(h + '.') for h in HEAVY),
+                'importing the command modules loaded %s' % mod)
