@@ -1,0 +1,118 @@
+"""qemu-img: conversion and integrity checks.
+
+``qemu-img`` is the field tool for both; it is only ever run on files whose
+format was established by :mod:`.inspect` and that passed its safety checks,
+and always with the source format given (``-f``), so qemu-img never probes
+a file or follows a backing file of its own choosing.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+from osc_imagetools.imagefile import inspect
+
+PACKAGE_HINT = 'install the qemu-utils package (qemu-img in RPM distributions)'
+
+# Glance disk_format -> file name extension of a converted file
+EXTENSIONS = {'raw': 'raw', 'qcow2': 'qcow2', 'vmdk': 'vmdk', 'vdi': 'vdi',
+              'vhd': 'vhd', 'vhdx': 'vhdx'}
+TARGETS = tuple(EXTENSIONS)
+
+# formats ``qemu-img check`` knows (it refuses raw, vpc and iso)
+CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
+
+
+class ConvertError(Exception):
+    """qemu-img is missing or failed; one line."""
+
+
+def qemu_img():
+    path = shutil.which('qemu-img')
+    if not path:
+        raise ConvertError('qemu-img not found: %s' % PACKAGE_HINT)
+    return path
+
+
+def default_output(source, target):
+    """``disk.vmdk`` -> ``disk.qcow2``, beside the input."""
+    stem, _ext = os.path.splitext(source)
+    return '%s.%s' % (stem, EXTENSIONS[target])
+
+
+def _last_line(text):
+    lines = [ln.strip() for ln in (text or '').splitlines() if ln.strip()]
+    return lines[-1] if lines else 'no error message'
+
+
+def convert(info, target, output, progress_fd=None):
+    """Convert the inspected file ``info`` (an :class:`inspect.ImageInfo`)
+    to ``target`` (a Glance disk_format) at ``output``.
+
+    The result is written to a temporary file in the output's directory and
+    renamed over ``output`` only when qemu-img succeeded: an interrupted or
+    failed conversion leaves nothing behind. ``progress_fd``: a file
+    descriptor for qemu-img's ``-p`` progress (a terminal), or None.
+    Returns ``output``.
+    """
+    if target not in EXTENSIONS:
+        raise ConvertError('cannot convert to %s (choose from %s)'
+                           % (target, ', '.join(TARGETS)))
+    qemu = inspect.QEMU_FORMATS.get(target, target)
+    outdir = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(output),
+                               suffix='.part', dir=outdir)
+    os.close(fd)
+    argv = [qemu_img(), 'convert', '-f', info.qemu_format, '-O', qemu]
+    if progress_fd is not None:
+        argv.append('-p')
+    argv += [info.path, tmp]
+    try:
+        proc = subprocess.run(
+            argv, stdin=subprocess.DEVNULL,
+            stdout=progress_fd if progress_fd is not None
+            else subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
+        if proc.returncode:
+            raise ConvertError('qemu-img convert failed: %s'
+                               % _last_line(proc.stderr))
+        os.replace(tmp, output)
+    except BaseException:
+        # KeyboardInterrupt included: no half-written output
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return output
+
+
+def check(info):
+    """Problems ``qemu-img check`` finds in the inspected file (corrupt or
+    truncated metadata), as a list of one-line strings; empty when clean or
+    when the format has no checker (raw, vhd, iso)."""
+    if info.format not in CHECKABLE:
+        return []
+    proc = subprocess.run(
+        [qemu_img(), 'check', '-f', info.qemu_format, '--output=json',
+         info.path],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    # exit codes: 0 clean, 1 check not completed, 2 corruptions,
+    # 3 leaked clusters only (harmless wasted space), 63 not supported
+    if proc.returncode in (0, 3, 63):
+        return []
+    try:
+        report = json.loads(proc.stdout)
+    except ValueError:
+        report = {}
+    problems = []
+    if report.get('corruptions'):
+        problems.append('%d corruption(s) (truncated or damaged file?)'
+                        % report['corruptions'])
+    if report.get('check-errors'):
+        problems.append('%d check error(s)' % report['check-errors'])
+    if not problems:
+        problems.append(_last_line(proc.stderr))
+    return problems
