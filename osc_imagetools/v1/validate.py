@@ -1,16 +1,290 @@
 """openstack image validate"""
 
+import logging
+
+from osc_lib import exceptions
+
 from osc_imagetools.v1 import base
+
+LOG = logging.getLogger(__name__)
+
+COLUMNS = ('Image', 'Property', 'Value', 'Severity', 'Rule', 'Message')
+VISIBILITIES = ('public', 'private', 'shared', 'community', 'all')
+DEFAULT_QUOTA = 128
+
+
+def _plural(n, word, words):
+    return '%d %s' % (n, word if n == 1 else words)
+
+
+def _noun(n_images, n_sets):
+    """What was validated: 'images', 'property set', 'images/property
+    sets'."""
+    if n_images and n_sets:
+        return 'images/property sets'
+    if n_sets:
+        return 'property set' if n_sets == 1 else 'property sets'
+    return 'image' if n_images == 1 else 'images'
 
 
 class ValidateImage(base.Lister):
-    """Validate image properties against the cloud's schema and metadefs."""
+    """Validate image properties against the cloud's image schema, its
+    metadef catalog, Nova's accepted values and cross-property rules.
+
+    Validates a property set (--property, --properties-file,
+    --disk-format, --container-format, --file) and/or images already in
+    the cloud (<image> names or IDs, or --all with filters). Prints one row
+    per finding; exits 0 when there is no error (warnings allowed), 1 when
+    any error is found (any warning too with --strict), 2 on bad arguments
+    or input. With --catalog-dir and no image to read from the cloud, no
+    credentials are needed.
+    """
+
+    # OSC decides whether to authenticate before it parses the command's
+    # arguments (prepare_to_run_command reads ``auth_required``, then
+    # cliff parses the command line). The class therefore says "no auth",
+    # and a run that needs the cloud asks OSC to set authentication up
+    # once its arguments are known (see _require_auth).
+    auth_required = False
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('images', metavar='<image>', nargs='*',
-                            help='Image(s) to validate (name or ID)')
+        parser.add_argument(
+            'images', metavar='<image>', nargs='*',
+            help='Image(s) in the cloud to validate (name or ID)')
+        group = parser.add_argument_group('images in the cloud')
+        group.add_argument(
+            '--all', action='store_true', dest='all_images',
+            help='Validate every image the listing returns (with the '
+                 'filters below)')
+        group.add_argument(
+            '--owner', metavar='<project-id>',
+            help='With --all: only images owned by this project (ID)')
+        group.add_argument(
+            '--visibility', choices=VISIBILITIES,
+            help="With --all: only images of this visibility ('all' "
+                 'includes community images and every share)')
+        group.add_argument(
+            '--tag', metavar='<tag>', action='append', default=[],
+            dest='tags',
+            help='With --all: only images with this tag (repeat for '
+                 'several: all must be present)')
+        group.add_argument(
+            '--name-prefix', metavar='<prefix>',
+            help='With --all: only images whose name starts with <prefix>')
+        group = parser.add_argument_group('a property set')
+        group.add_argument(
+            '--property', metavar='<key=value>', action='append',
+            default=[], dest='properties',
+            help='Property to validate (repeat for several); wins over '
+                 '--properties-file')
+        group.add_argument(
+            '--properties-file', metavar='<file>',
+            help='JSON or YAML mapping of properties, or a manifest '
+                 "written by 'openstack image prepare'")
+        group.add_argument(
+            '--disk-format', metavar='<disk-format>',
+            help='disk_format of the property set')
+        group.add_argument(
+            '--container-format', metavar='<container-format>',
+            help='container_format of the property set')
+        group.add_argument(
+            '--file', metavar='<path>', dest='disk_file',
+            help="Disk image file: compare its real format with the "
+                 "property set's disk_format, check it is safe, and use "
+                 'its virtual size for the min_disk rule')
+        group = parser.add_argument_group('checks')
+        group.add_argument(
+            '--rules', metavar='<file>', action='append', default=[],
+            dest='rule_files',
+            help='YAML file of extra cross-property rules (repeatable; a '
+                 'rule with the id of another replaces it)')
+        group.add_argument(
+            '--ignore', metavar='<rule>', action='append', default=[],
+            help='Skip the findings of this rule id (repeatable)')
+        group.add_argument(
+            '--quota', metavar='<count>', type=int, default=DEFAULT_QUOTA,
+            help="The cloud's image property quota (Glance's "
+                 'image_property_quota, default %d; -1: no limit)'
+                 % DEFAULT_QUOTA)
+        group.add_argument(
+            '--strict', action='store_true',
+            help='Exit 1 on warnings too')
+        group = parser.add_argument_group('catalog')
+        where = group.add_mutually_exclusive_group()
+        where.add_argument(
+            '--catalog-dir', metavar='<dir>',
+            help='Read the image schema and metadef catalog from <dir> '
+                 '(image-schema.json + metadefs/*.json) instead of the '
+                 'cloud; no credentials needed unless images are read '
+                 'from the cloud')
+        where.add_argument(
+            '--save-catalog', metavar='<dir>',
+            help="Write the cloud's image schema and metadef catalog to "
+                 '<dir> in the layout --catalog-dir reads')
         return parser
 
+    # -- steps -------------------------------------------------------------
+    def _require_auth(self):
+        if not self.auth_required:
+            self.auth_required = True
+            self.app.prepare_to_run_command(self)
+
+    def _property_set(self, args):
+        """``(props, virtual_size, label)`` or None when no property set
+        is given."""
+        from osc_imagetools import properties
+        given = (args.properties or args.properties_file or args.disk_format
+                 or args.container_format or args.disk_file)
+        if not given:
+            return None
+        props, virtual_size, label = {}, None, 'properties'
+        try:
+            if args.properties_file:
+                pset = properties.read_properties_file(args.properties_file)
+                props.update(pset.properties)
+                virtual_size = pset.virtual_size
+                label = args.properties_file
+            props.update(properties.parse_properties(args.properties))
+        except properties.PropertyError as exc:
+            raise base.UsageError(str(exc))
+        if args.disk_format:
+            props['disk_format'] = args.disk_format
+        if args.container_format:
+            props['container_format'] = args.container_format
+        return props, virtual_size, label
+
+    def _inspect(self, path):
+        from osc_imagetools.imagefile import inspect
+        try:
+            return inspect.inspect_file(path)
+        except inspect.InspectError as exc:
+            raise base.UsageError(str(exc))
+
+    def _catalog(self, args):
+        """``(schema, namespaces)`` from the directory or the cloud."""
+        from osc_imagetools.validation import catalog_dir
+        if args.catalog_dir:
+            try:
+                return catalog_dir.read_catalog_dir(args.catalog_dir)
+            except catalog_dir.CatalogDirError as exc:
+                raise base.UsageError(str(exc))
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import metadefs
+        proxy = self._proxy()
+        schema = cloud.get_schema(proxy, 'image')
+        namespaces = metadefs.fetch_catalog(
+            proxy, resource_type='OS::Glance::Image')
+        if args.save_catalog:
+            try:
+                count = catalog_dir.write_catalog_dir(args.save_catalog,
+                                                      schema, namespaces)
+            except catalog_dir.CatalogDirError as exc:
+                raise exceptions.CommandError(str(exc))
+            self.app.stderr.write(
+                'Saved the image schema and %s to %s\n'
+                % (_plural(count, 'metadef namespace', 'metadef namespaces'),
+                   args.save_catalog))
+        return schema, namespaces
+
+    def _proxy(self):
+        from osc_imagetools import cloud
+        self._require_auth()
+        return cloud.image_proxy(self.app)
+
+    def _images(self, args):
+        """``(images, problems)``: raw image dicts to validate and one-line
+        reasons for the names/IDs that could not be resolved."""
+        from osc_imagetools.cloud import images as cloud_images
+        proxy = self._proxy()
+        found, problems = {}, {}
+        if args.images:
+            found, problems = cloud_images.find_images(proxy, args.images)
+        selected = list(found.values())
+        if args.all_images:
+            listed = cloud_images.list_images(
+                proxy, owner=args.owner, visibility=args.visibility,
+                tags=args.tags)
+            if args.name_prefix:
+                listed = [i for i in listed
+                          if (i.get('name') or '').startswith(
+                              args.name_prefix)]
+            selected.extend(listed)
+        unique = {}
+        for image in selected:
+            unique.setdefault(image['id'], image)
+        return list(unique.values()), list(problems.values())
+
+    def _check_args(self, args):
+        if args.all_images is False and (args.owner or args.visibility
+                                         or args.tags or args.name_prefix):
+            raise base.UsageError('--owner, --visibility, --tag and '
+                                  '--name-prefix filter --all: add --all')
+        if args.catalog_dir and args.save_catalog:  # argparse prevents it
+            raise base.UsageError('--catalog-dir and --save-catalog '
+                                  'exclude each other')
+
+    # -- the command -------------------------------------------------------
     def take_action(self, parsed_args):
-        raise base.UsageError('image validate is not implemented yet')
+        from osc_imagetools import cloud
+        from osc_imagetools.validation import engine
+        from osc_imagetools.validation import rules
+
+        args = parsed_args
+        self._check_args(args)
+        pset = self._property_set(args)
+        info = self._inspect(args.disk_file) if args.disk_file else None
+        wants_images = bool(args.images or args.all_images)
+        if pset is None and not wants_images and not args.save_catalog:
+            raise base.UsageError(
+                'nothing to validate: give --property, --properties-file, '
+                '--disk-format, --file, <image> or --all')
+        try:
+            rule_list = rules.load_rules(args.rule_files)
+        except rules.RuleError as exc:
+            raise base.UsageError(str(exc))
+        try:
+            schema, namespaces = self._catalog(args)
+            validator = engine.Validator(schema, namespaces, rules=rule_list,
+                                         ignore=args.ignore,
+                                         quota=args.quota)
+            images, problems = (self._images(args) if wants_images
+                                else ([], []))
+        except engine.UnknownRuleError as exc:
+            raise base.UsageError(str(exc))
+        except cloud.CloudError as exc:
+            raise exceptions.CommandError(str(exc))
+
+        rows, failed, warnings = [], 0, 0
+        items = []
+        if pset is not None:
+            props, virtual_size, label = pset
+            found = []
+            if info is not None:
+                virtual_size = info.virtual_size
+                found += validator.check_file(props, info.format,
+                                              info.failures, label,
+                                              args.disk_file)
+            found += validator.validate(props, virtual_size, label)
+            items.append(found)
+        for image in images:
+            items.append(validator.validate(
+                image, image.get('virtual_size'), image['id'], stored=True))
+        for found in items:
+            rows.extend(found)
+            severities = {f.severity for f in found}
+            warnings += sum(1 for f in found if f.severity == 'warning')
+            if 'error' in severities or (args.strict and severities):
+                failed += 1
+        for problem in problems:
+            self.app.stderr.write('%s\n' % problem)
+        failed += len(problems)
+        total = len(items) + len(problems)
+        noun = _noun(len(images) + len(problems), int(pset is not None))
+        if failed:
+            self.report_failures(failed, total, noun)
+        elif items or not args.save_catalog:
+            self.app.stderr.write('%d %s valid%s\n' % (
+                total, noun, ', %s' % _plural(warnings, 'warning', 'warnings')
+                if warnings else ''))
+        return COLUMNS, [tuple(f) for f in rows]

@@ -1,0 +1,224 @@
+"""The validator: a property set in, findings out.
+
+::
+
+    v = Validator(schema=<GET /v2/schemas/image>,
+                  namespaces=<metadef namespaces, glance's JSON/file shape>,
+                  rules=None,        # None: built-in table + user files
+                  ignore=(),         # rule ids to skip
+                  quota=128)
+    findings = v.validate(props, virtual_size=None, label=None)
+
+Checks, in order (the ``Rule`` of each finding in brackets):
+
+1. the live image schema: core attribute types and enums, lengths,
+   read-only and reserved keys, key length, custom values that are not
+   strings, the property quota [:mod:`.schema`];
+2. the metadef catalog: type, enum, range, length, pattern, array items of
+   every property a namespace associated with ``OS::Glance::Image`` defines
+   (``metadef-*``), and required properties of a metadef object that is
+   partly given (``metadef-object-required``);
+3. Nova's accepted values where the catalog is silent (``nova-value``);
+4. names nobody defines (``unknown-property``, warning, with a "did you
+   mean" suggestion);
+5. cross-property rules (their own ids) [:mod:`.rules`];
+6. a disk file's real format against the declared ``disk_format``
+   (``file-format``, ``file-unsafe``), via :meth:`Validator.check_file`.
+
+Everything here is pure: the caller fetches the schema and the catalog (or
+reads them from a directory) and the disk file's inspection result.
+"""
+
+import collections
+import json
+
+from osc_imagetools.validation import catalog as catalog_mod
+from osc_imagetools.validation import nova as nova_mod
+from osc_imagetools.validation import rules as rules_mod
+from osc_imagetools.validation import schema as schema_mod
+from osc_imagetools.validation import values
+
+ERROR = 'error'
+WARNING = 'warning'
+
+RULE_UNKNOWN = 'unknown-property'
+RULE_OBJECT_REQUIRED = 'metadef-object-required'
+RULE_FILE_FORMAT = 'file-format'
+RULE_FILE_UNSAFE = 'file-unsafe'
+
+BUILTIN_RULES = (schema_mod.RULES + (
+    values.RULE_TYPE, values.RULE_ENUM, values.RULE_RANGE,
+    values.RULE_LENGTH, values.RULE_PATTERN, values.RULE_ITEMS,
+    values.RULE_DEFINITION, RULE_OBJECT_REQUIRED, nova_mod.RULE,
+    RULE_UNKNOWN, RULE_FILE_FORMAT, RULE_FILE_UNSAFE))
+
+# disk formats whose content an inspector cannot tell from raw data
+RAW_LOOKING = frozenset(('raw', 'ami', 'aki', 'ari', 'ploop'))
+
+Finding = collections.namedtuple(
+    'Finding', 'image property value severity rule message')
+Finding.__doc__ = """One problem: the output row of ``image validate``."""
+
+
+class UnknownRuleError(ValueError):
+    """``ignore`` names a rule id that does not exist."""
+
+
+def display(value):
+    """A property value as one line of text for the ``Value`` column."""
+    if value is None:
+        return ''
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ','.join(value)
+    return json.dumps(value, sort_keys=True)
+
+
+class Validator:
+
+    def __init__(self, schema, namespaces, rules=None, ignore=(),
+                 quota=schema_mod.DEFAULT_QUOTA, nova=None):
+        self.schema = (schema_mod.SchemaChecker(schema, quota)
+                       if schema else None)
+        self.catalog = catalog_mod.Catalog(namespaces)
+        self.nova = nova if nova is not None else nova_mod.NovaValues()
+        if rules is None:
+            rules = rules_mod.load_rules()
+        self.rules = rules_mod.RuleEngine(rules)
+        unknown = sorted(set(ignore) - set(self.rule_ids()))
+        if unknown:
+            raise UnknownRuleError(
+                'unknown rule id%s %s (known: %s)'
+                % ('s' if len(unknown) > 1 else '', ', '.join(unknown),
+                   ', '.join(sorted(self.rule_ids()))))
+        self.ignore = frozenset(ignore)
+        self.checker = values.ValueChecker()
+        self._known = None
+
+    def rule_ids(self):
+        return list(BUILTIN_RULES) + self.rules.ids()
+
+    def known_names(self):
+        if self._known is None:
+            names = self.catalog.names() | self.nova.names()
+            if self.schema:
+                names |= set(self.schema.core)
+            self._known = sorted(names)
+        return self._known
+
+    # -- checks ----------------------------------------------------------
+    def validate(self, props, virtual_size=None, label=None, stored=False):
+        """Findings for ``props`` (a mapping of names to values as Glance
+        stores them: strings for custom properties).
+
+        ``virtual_size`` (bytes) feeds the rules that need it;
+        ``label`` fills the ``image`` field of the findings; ``stored``
+        means ``props`` is Glance's JSON of an existing image, whose
+        server-set attributes (status, checksum, ``os_glance_*``, ...) are
+        expected rather than errors.
+        """
+        label = label or ''
+        out = []
+
+        def add(name, value, severity, rule, message):
+            if rule not in self.ignore:
+                out.append(Finding(label, name, display(value), severity,
+                                   rule, message))
+
+        if self.schema:
+            for issue in self.schema.check(props, stored=stored):
+                add(issue.property, issue.value, ERROR, issue.rule,
+                    issue.message)
+        for name in sorted(props):
+            self._check_property(name, props[name], add, stored)
+        self._check_objects(props, add)
+        for hit in self.rules.evaluate(props, virtual_size):
+            add(hit.property, hit.value, hit.severity, hit.rule, hit.message)
+        return out
+
+    def _check_property(self, name, value, add, stored):
+        if name.startswith(schema_mod.RESERVED_PREFIX):
+            return  # Glance's own (reported by the schema check if given)
+        is_core = bool(self.schema and self.schema.is_core(name))
+        definitions = self.catalog.lookup(name)
+        if not definitions and is_core:
+            return
+        if not isinstance(value, str):
+            return  # reported by the schema check (not-a-string)
+        if definitions:
+            problems = None
+            for d in definitions:
+                found = self.checker.check(value, d.schema)
+                if not found:
+                    problems = []
+                    break
+                if problems is None:
+                    problems = [(p, d) for p in found]
+            for problem, d in problems:
+                where = d.namespace + (' object %s' % d.object
+                                       if d.object else '')
+                add(name, value, ERROR, problem.rule,
+                    '%s (catalog: %s)' % (problem.message, where))
+        if self._catalog_silent(definitions):
+            for message in self.nova.check(name, value):
+                add(name, value, WARNING, nova_mod.RULE, message)
+        if (not definitions and not is_core
+                and not self.nova.is_known(name)):
+            add(name, value, WARNING, RULE_UNKNOWN, self._unknown(name))
+
+    @staticmethod
+    def _catalog_silent(definitions):
+        """No definition constrains the value beyond "a string"."""
+        return all(d.schema.get('type', 'string') == 'string'
+                   and not d.schema.get('enum')
+                   and not d.schema.get('pattern')
+                   for d in definitions)
+
+    def _unknown(self, name):
+        msg = ("%s is not defined by the image schema, the metadef catalog "
+               "or Nova's image properties" % name)
+        hint = values.suggest(name, self.known_names(), cutoff=0.8)
+        if hint is not None and hint != name:
+            msg += '; did you mean %s?' % hint
+        return msg
+
+    def _check_objects(self, props, add):
+        for obj in self.catalog.objects:
+            if not obj.required:
+                continue
+            given = [p for p in obj.properties if p in props]
+            missing = [p for p in obj.required if p not in props]
+            if given and missing:
+                add(missing[0], None, WARNING, RULE_OBJECT_REQUIRED,
+                    'metadef object %s (%s) requires %s when %s is set'
+                    % (obj.name, obj.namespace, ', '.join(missing),
+                       ', '.join(given)))
+
+    def check_file(self, props, detected, failures=(), label=None,
+                   path=None):
+        """Findings about a disk file whose content is ``detected`` (Glance's
+        disk_format name for it) and whose safety check ``failures`` are
+        given, against ``props['disk_format']``."""
+        label = label or ''
+        what = path or 'the file'
+        out = []
+
+        def add(severity, rule, message, value=None):
+            if rule not in self.ignore:
+                out.append(Finding(label, 'disk_format', display(value),
+                                   severity, rule, message))
+
+        declared = props.get('disk_format')
+        if declared in (None, ''):
+            add(WARNING, RULE_FILE_FORMAT,
+                'no disk_format given; %s is %s' % (what, detected))
+        elif declared != detected and not (
+                detected == 'raw' and declared in RAW_LOOKING):
+            add(ERROR, RULE_FILE_FORMAT,
+                'disk_format is %s but %s is %s' % (declared, what, detected),
+                declared)
+        for failure in failures:
+            add(ERROR, RULE_FILE_UNSAFE, '%s is unsafe: %s' % (what, failure),
+                declared)
+        return out
