@@ -1,22 +1,50 @@
-"""Reading the metadef catalog from Glance.
+"""Reading and writing the metadef catalog in Glance.
 
-Glance's namespace listing carries no properties, objects or tags; each
-namespace's detail (``GET /v2/metadefs/namespaces/{ns}``) carries them all.
-So a full read costs one listing request (per 1000 namespaces) plus one
-request per namespace; the details are fetched concurrently.
+Reading: Glance's namespace listing carries no properties, objects or
+tags; each namespace's detail (``GET /v2/metadefs/namespaces/{ns}``)
+carries them all. So a full read costs one listing request (per 1000
+namespaces) plus one request per namespace; the details are fetched
+concurrently. The dicts returned are Glance's raw JSON (openstacksdk's
+MetadefNamespace drops properties and objects), in the same shape as the
+metadef files glance ships, plus server fields (created_at, owner, self,
+schema, ...).
 
-The dicts returned are Glance's raw JSON (openstacksdk's MetadefNamespace
-drops properties and objects), in the same shape as the metadef files glance
-ships, plus server fields (created_at, owner, self, schema, ...).
+Writing follows Glance's semantics (seen against Glance 33):
+
+* ``POST /metadefs/namespaces`` creates a namespace with all its children
+  nested in the body: one request per new namespace;
+* ``PUT`` of a namespace replaces every field: display_name or
+  description left out become null, visibility ``private``, protected
+  ``false`` and owner the caller's project, so the full field set is sent;
+* ``PUT`` of a property or an object replaces its whole schema;
+* ``POST .../tags`` *replaces* all tags unless ``X-Openstack-Append: true``
+  is sent; new tags are added with it, in one request;
+* resource type associations cannot be updated: delete, then create;
+* Glance refuses (403) deletes inside a protected namespace; a protected
+  namespace is unprotected, changed and protected again
+  (:func:`apply`), only when the caller allows it.
 """
 
 import concurrent.futures
+import urllib.parse
 
 from osc_imagetools import cloud
+from osc_imagetools.metadef import plan as mplan
 
 NAMESPACES = '/metadefs/namespaces'
 DETAIL_WORKERS = 8
+# Namespaces written in parallel. Each namespace's own requests stay in
+# order; Glance serialises the database writes anyway.
+WRITE_WORKERS = 4
+SCHEMAS = ('namespace', 'property', 'object', 'tag')
 
+
+def _path(namespace, *parts):
+    quoted = [urllib.parse.quote(p, safe=':') for p in (namespace,) + parts]
+    return '/'.join([NAMESPACES] + quoted)
+
+
+# -- reading ---------------------------------------------------------------
 
 def list_namespaces(proxy, resource_type=None):
     """Namespace summaries (no properties/objects/tags), all pages."""
@@ -29,7 +57,27 @@ def list_namespaces(proxy, resource_type=None):
 def get_namespace(proxy, name):
     """One namespace with its properties, objects and tags (unprefixed
     property names)."""
-    return cloud.get_json(proxy, '%s/%s' % (NAMESPACES, name))
+    return cloud.get_json(proxy, _path(name))
+
+
+def get_namespaces(proxy, names, missing_ok=False):
+    """Details of ``names``, fetched concurrently, in that order.
+    ``missing_ok`` leaves out namespaces deleted since they were listed."""
+    names = list(names)
+    if not names:
+        return []
+
+    def one(name):
+        try:
+            return get_namespace(proxy, name)
+        except cloud.CloudError as exc:
+            if missing_ok and exc.status == 404:
+                return None
+            raise
+
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(DETAIL_WORKERS, len(names))) as pool:
+        return [d for d in pool.map(one, names) if d is not None]
 
 
 def fetch_catalog(proxy, resource_type=None, names=None):
@@ -41,9 +89,191 @@ def fetch_catalog(proxy, resource_type=None, names=None):
     summaries = list_namespaces(proxy, resource_type)
     wanted = [s['namespace'] for s in summaries
               if names is None or s['namespace'] in names]
-    if not wanted:
-        return []
-    with concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(DETAIL_WORKERS, len(wanted))) as pool:
-        details = list(pool.map(lambda n: get_namespace(proxy, n), wanted))
+    details = get_namespaces(proxy, wanted)
     return sorted(details, key=lambda ns: ns['namespace'])
+
+
+def fetch_schemas(proxy):
+    """The live ``/v2/schemas/metadefs/{namespace,property,object,tag}``
+    schemas, fetched concurrently."""
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=len(SCHEMAS)) as pool:
+        found = pool.map(
+            lambda k: cloud.get_schema(proxy, 'metadefs/%s' % k), SCHEMAS)
+        return dict(zip(SCHEMAS, found))
+
+
+# -- writing ---------------------------------------------------------------
+
+def create_namespace(proxy, body):
+    """Create a namespace with its nested children (one request)."""
+    return cloud.request(proxy, 'POST', NAMESPACES, ok=(201,),
+                         json=body).json()
+
+
+def update_namespace(proxy, name, fields):
+    """Replace the namespace's fields (send them all: see above)."""
+    return cloud.request(proxy, 'PUT', _path(name), json=fields).json()
+
+
+def delete_namespace(proxy, name):
+    """Delete a namespace and everything in it."""
+    cloud.request(proxy, 'DELETE', _path(name), ok=(204,))
+
+
+def create_property(proxy, namespace, body):
+    cloud.request(proxy, 'POST', _path(namespace, 'properties'), ok=(201,),
+                  json=body)
+
+
+def update_property(proxy, namespace, body):
+    cloud.request(proxy, 'PUT', _path(namespace, 'properties', body['name']),
+                  json=body)
+
+
+def delete_property(proxy, namespace, name):
+    cloud.request(proxy, 'DELETE', _path(namespace, 'properties', name),
+                  ok=(204,))
+
+
+def create_object(proxy, namespace, body):
+    cloud.request(proxy, 'POST', _path(namespace, 'objects'), ok=(201,),
+                  json=body)
+
+
+def update_object(proxy, namespace, body):
+    cloud.request(proxy, 'PUT', _path(namespace, 'objects', body['name']),
+                  json=body)
+
+
+def delete_object(proxy, namespace, name):
+    cloud.request(proxy, 'DELETE', _path(namespace, 'objects', name),
+                  ok=(204,))
+
+
+def add_tags(proxy, namespace, names):
+    """Add tags, keeping the existing ones (one request)."""
+    cloud.request(proxy, 'POST', _path(namespace, 'tags'), ok=(201,),
+                  json={'tags': [{'name': n} for n in names]},
+                  headers={'X-Openstack-Append': 'true'})
+
+
+def delete_tag(proxy, namespace, name):
+    cloud.request(proxy, 'DELETE', _path(namespace, 'tags', name),
+                  ok=(204,))
+
+
+def create_association(proxy, namespace, body):
+    cloud.request(proxy, 'POST', _path(namespace, 'resource_types'),
+                  ok=(201,), json=body)
+
+
+def delete_association(proxy, namespace, name):
+    cloud.request(proxy, 'DELETE', _path(namespace, 'resource_types', name),
+                  ok=(204,))
+
+
+# -- carrying out a plan ---------------------------------------------------
+
+def _failed(exc, step=None):
+    if step:
+        return 'failed: %s: %s' % (step, exc)
+    return 'failed: %s' % exc
+
+
+def _child(proxy, change):
+    ns, name, body = change.namespace, change.name, change.body
+    if change.kind == mplan.PROPERTY:
+        {mplan.CREATE: lambda: create_property(proxy, ns, body),
+         mplan.UPDATE: lambda: update_property(proxy, ns, body),
+         mplan.DELETE: lambda: delete_property(proxy, ns, name),
+         }[change.action]()
+    elif change.kind == mplan.OBJECT:
+        {mplan.CREATE: lambda: create_object(proxy, ns, body),
+         mplan.UPDATE: lambda: update_object(proxy, ns, body),
+         mplan.DELETE: lambda: delete_object(proxy, ns, name),
+         }[change.action]()
+    elif change.kind == mplan.ASSOCIATION:
+        if change.action in (mplan.UPDATE, mplan.DELETE):
+            delete_association(proxy, ns, name)
+        if change.action in (mplan.UPDATE, mplan.CREATE):
+            create_association(proxy, ns, body)
+    elif change.kind == mplan.TAG and change.action == mplan.DELETE:
+        delete_tag(proxy, ns, name)
+    else:
+        raise ValueError('cannot %s a %s' % (change.action, change.kind))
+
+
+def _run(change, func, step=None):
+    try:
+        func()
+    except cloud.CloudError as exc:
+        change.result = _failed(exc, step)
+        return False
+    change.result = 'ok'
+    return True
+
+
+def apply_namespace(proxy, nsplan):
+    """Carry out one namespace's plan; every write's ``result`` becomes
+    ``ok`` or ``failed: <status> <message>``. A failed write does not stop
+    the others."""
+    if nsplan.blocked or not nsplan.writes:
+        return
+    own = nsplan.own
+    name = nsplan.namespace
+    if own.action == mplan.CREATE:
+        _run(own, lambda: create_namespace(proxy, own.body))
+        return
+    unprotected = False
+    if nsplan.protected:
+        # Glance refuses deletes inside a protected namespace: unprotect,
+        # applying the new fields at the same time.
+        fields = dict(nsplan.fields, protected=False)
+        try:
+            update_namespace(proxy, name, fields)
+        except cloud.CloudError as exc:
+            for change in nsplan.writes:
+                change.result = _failed(exc, 'unprotect')
+            return
+        unprotected = True
+    if own.action == mplan.DELETE:
+        _run(own, lambda: delete_namespace(proxy, name))
+        return
+    new_tags = [c for c in nsplan.child_writes
+                if c.kind == mplan.TAG and c.action == mplan.CREATE]
+    for change in nsplan.child_writes:
+        if change not in new_tags:
+            _run(change, lambda: _child(proxy, change))
+    if new_tags:
+        try:
+            add_tags(proxy, name, [c.name for c in new_tags])
+            result = 'ok'
+        except cloud.CloudError as exc:
+            result = _failed(exc)
+        for change in new_tags:
+            change.result = result
+    # the namespace's own fields last: a namespace that becomes protected
+    # is protected after its children changed
+    if unprotected and not nsplan.fields.get('protected'):
+        if own.action == mplan.UPDATE:
+            own.result = 'ok'  # the unprotect step wrote the new fields
+        return
+    if own.action == mplan.UPDATE:
+        _run(own, lambda: update_namespace(proxy, name, nsplan.fields))
+    elif unprotected:
+        reprotect = mplan.Change(name, mplan.NAMESPACE, name, mplan.UPDATE)
+        if not _run(reprotect, lambda: update_namespace(proxy, name,
+                                                        nsplan.fields),
+                    'protect again'):
+            nsplan.changes.insert(1, reprotect)
+
+
+def apply(proxy, plans, workers=WRITE_WORKERS):
+    """Carry out ``plans`` (namespaces in parallel)."""
+    todo = [p for p in plans if p.writes and not p.blocked]
+    if not todo:
+        return
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(workers, len(todo))) as pool:
+        list(pool.map(lambda p: apply_namespace(proxy, p), todo))

@@ -1,16 +1,188 @@
 """openstack image metadef sync"""
 
+import os
+
+from osc_lib import exceptions
+
 from osc_imagetools.v1 import base
+
+COLUMNS = ('Namespace', 'Kind', 'Name', 'Action', 'Result')
 
 
 class SyncMetadefs(base.Lister):
-    """Make the cloud's metadef catalog match metadef JSON files."""
+    """Make the cloud's metadef catalog match metadef JSON files.
+
+    Reads namespaces in the format glance ships in etc/metadefs/*.json,
+    checks every file against the cloud's live metadef schemas (any
+    problem: nothing is written, exit 1), compares them with the cloud and
+    prints one row per change. Writes need the admin role.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('paths', metavar='<path>', nargs='*',
-                            help='Metadef JSON files or directories')
+        parser.add_argument(
+            'paths', metavar='<path>', nargs='*',
+            help='Metadef JSON file or directory of them (repeatable)')
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            '--prefer-new', dest='mode', action='store_const',
+            const='prefer-new',
+            help='Also update existing items to the files\' values '
+                 '(default: merge - only create what is missing)')
+        mode.add_argument(
+            '--overwrite', dest='mode', action='store_const',
+            const='overwrite',
+            help='Make each namespace of the files exactly equal to its '
+                 'file: create, update and delete its items')
+        parser.add_argument(
+            '--prune', action='store_true',
+            help='Delete namespaces in scope that are in none of the files '
+                 '(requires --namespace or --namespace-prefix)')
+        parser.add_argument(
+            '--namespace', metavar='<namespace>', action='append',
+            default=[], help='Limit the run to this namespace (repeatable)')
+        parser.add_argument(
+            '--namespace-prefix', metavar='<prefix>', action='append',
+            default=[],
+            help='Limit the run to namespaces starting with <prefix> '
+                 '(repeatable)')
+        parser.add_argument(
+            '--dry-run', action='store_true',
+            help='Print the plan; write nothing')
+        parser.add_argument(
+            '--allow-protected', action='store_true',
+            help='Change protected namespaces: unprotect, change, protect '
+                 'again (default: skip them and exit 1)')
+        parser.add_argument(
+            '--export', metavar='<directory>',
+            help='The reverse: write the cloud\'s namespaces (in scope) to '
+                 '<directory>, one glance-format JSON file each')
+        parser.add_argument(
+            '--quiet-unchanged', action='store_true',
+            help='Leave out the rows of unchanged items')
         return parser
 
     def take_action(self, parsed_args):
-        raise base.UsageError('image metadef sync is not implemented yet')
+        args = parsed_args
+        if args.export and args.paths:
+            raise base.UsageError('give either <path> arguments or --export')
+        if not args.export and not args.paths:
+            raise base.UsageError('give metadef files or directories to '
+                                  'sync, or --export <directory>')
+        if args.prune and not (args.namespace or args.namespace_prefix):
+            raise base.UsageError('--prune needs a scope: --namespace or '
+                                  '--namespace-prefix')
+        if args.export and (args.prune or args.mode or args.allow_protected):
+            raise base.UsageError('--export cannot be combined with '
+                                  '--prune, --prefer-new, --overwrite or '
+                                  '--allow-protected')
+        try:
+            if args.export:
+                rows = self._export(args)
+            else:
+                rows = self._sync(args)
+        except Exception as exc:
+            from osc_imagetools import cloud
+            if isinstance(exc, cloud.CloudError):
+                raise exceptions.CommandError(str(exc)) from None
+            raise
+        return COLUMNS, rows
+
+    # The steps below import the engines and the cloud module when they
+    # run: OSC imports this module for every `openstack` call.
+
+    def _scope(self, args):
+        names, prefixes = set(args.namespace), tuple(args.namespace_prefix)
+        if not names and not prefixes:
+            return lambda ns: True
+        return lambda ns: ns in names or ns.startswith(prefixes)
+
+    def _sync(self, args):
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import metadefs
+        from osc_imagetools.metadef import files
+        from osc_imagetools.metadef import plan
+        from osc_imagetools.metadef import validate
+
+        in_scope = self._scope(args)
+        docs, errors = files.load_paths(args.paths)
+        if errors:
+            for err in errors:
+                self.app.stderr.write('%s\n' % err)
+            raise base.UsageError('%d of the paths cannot be read; nothing '
+                                  'was sent to the cloud' % len(errors))
+        docs = [(path, doc) for path, doc in docs
+                if not isinstance(doc, dict)
+                or not isinstance(doc.get('namespace'), str)
+                or in_scope(doc['namespace'])]
+        names = {doc['namespace'] for _, doc in docs
+                 if isinstance(doc, dict) and 'namespace' in doc}
+        missing = sorted(set(args.namespace) - names)
+        if missing and not args.prune:
+            raise base.UsageError('namespace %s is in none of the files'
+                                  % ', '.join(missing))
+
+        proxy = cloud.image_proxy(self.app)
+        desired, problems = validate.check(docs, metadefs.fetch_schemas(proxy))
+        if problems:
+            for problem in problems:
+                self.app.stderr.write('%s\n' % problem)
+            raise exceptions.CommandError(
+                '%d problem(s) in the metadef files; nothing was written'
+                % len(problems))
+        listed = {s['namespace']: s
+                  for s in metadefs.list_namespaces(proxy)
+                  if in_scope(s['namespace'])}
+        current = dict(listed) if args.prune else {}
+        for detail in metadefs.get_namespaces(
+                proxy, [n for n in sorted(desired) if n in listed],
+                missing_ok=True):
+            current[detail['namespace']] = detail
+        plans = plan.plan({n: d for n, (_, d) in desired.items()}, current,
+                          mode=args.mode or plan.MERGE, prune=args.prune,
+                          allow_protected=args.allow_protected)
+        if args.dry_run:
+            for p in plans:
+                for change in p.writes:
+                    change.result = 'dry-run'
+        else:
+            metadefs.apply(proxy, plans)
+        self._report(plans)
+        return plan.rows(plans, args.quiet_unchanged)
+
+    def _report(self, plans):
+        from osc_imagetools.metadef import plan
+        failed, total = plan.summary(plans)
+        blocked = [p.namespace for p in plans if p.blocked]
+        if blocked:
+            self.app.stderr.write(
+                'protected namespace(s) not changed (use --allow-protected):'
+                ' %s\n' % ', '.join(blocked))
+        self.report_failures(failed, total, 'changes')
+
+    def _export(self, args):
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import metadefs
+        from osc_imagetools.metadef import files
+
+        in_scope = self._scope(args)
+        proxy = cloud.image_proxy(self.app)
+        names = sorted(s['namespace'] for s in metadefs.list_namespaces(proxy)
+                       if in_scope(s['namespace']))
+        rows, failed = [], 0
+        for doc in metadefs.get_namespaces(proxy, names, missing_ok=True):
+            ns = doc['namespace']
+            if args.dry_run:
+                path = os.path.join(args.export, files.file_name(ns))
+                rows.append((ns, 'namespace', path, 'export', 'dry-run'))
+                continue
+            try:
+                path = files.write_namespace_file(args.export, doc)
+            except OSError as exc:
+                failed += 1
+                rows.append((ns, 'namespace', files.file_name(ns), 'export',
+                             'failed: %s' % (exc.strerror or exc)))
+                continue
+            rows.append((ns, 'namespace', path, 'export', 'ok'))
+        self.report_failures(failed, len(rows), 'exports')
+        return rows
