@@ -31,7 +31,11 @@ POLL_MAX = 3.0
 
 
 class UploadError(cloud.CloudError):
-    """The upload failed; the message says what became of the image."""
+    """The upload failed; the message says what became of the image (and
+    already names the HTTP status, kept in ``status``)."""
+
+    def __str__(self):
+        return self.message
 
 
 class UploadInterrupted(KeyboardInterrupt):
@@ -40,6 +44,30 @@ class UploadInterrupted(KeyboardInterrupt):
     def __init__(self, note):
         super().__init__(note)
         self.note = note
+
+
+def check_targets(proxy, import_method=None, stores=()):
+    """Why the upload cannot go where asked (an import method or store this
+    cloud does not offer), or None; asked before any image is created."""
+    if import_method:
+        info = cloud.get_json(proxy, '/info/import')
+        methods = (info.get('import-methods') or {}).get('value') or []
+        if import_method not in methods:
+            return 'this cloud does not offer the %s import method (%s)' % (
+                import_method, ', '.join(methods) or 'none')
+    if stores:
+        try:
+            known = [s['id'] for s in
+                     cloud.get_json(proxy, '/info/stores').get('stores', [])]
+        except cloud.CloudError as exc:
+            if exc.status in (404, 410):
+                return 'this cloud has a single store: omit --store'
+            raise
+        unknown = [s for s in stores if s not in known]
+        if unknown:
+            return 'unknown store(s) %s (this cloud has %s)' % (
+                ', '.join(unknown), ', '.join(known) or 'none')
+    return None
 
 
 def create_image(proxy, attrs):

@@ -1,16 +1,698 @@
-"""openstack image prepare"""
+"""openstack image prepare
+
+From a disk image file to a verified image in Glance, in visible steps:
+
+1. inspect   - real format and sizes (oslo.utils format_inspector); a
+               --disk-format that disagrees with the content is refused
+2. safety    - the inspector's safety checks, then ``qemu-img check``
+3. convert   - ``qemu-img convert`` (--convert-to), then inspect the result
+4. properties - disk/container format, min_disk, profiles, --property,
+               validated against the cloud's schema and metadefs
+   (guest readiness checks, issue 7, belong between 4 and 5)
+5. hash      - md5 + sha512 in one read (during the upload when uploading)
+6. manifest  - JSON record of all of the above (--manifest)
+7. upload    - create + stream once, then compare Glance's checksums
+
+The engines live in :mod:`osc_imagetools.imagefile`,
+:mod:`osc_imagetools.profiles` and :mod:`osc_imagetools.cloud.upload`;
+they are imported in ``take_action`` (no import-time cost for OSC).
+"""
+
+import logging
+import math
+import os
+import time
+
+from cliff import columns
 
 from osc_imagetools.v1 import base
 
+LOG = logging.getLogger(__name__)
+
+GiB = 1024 ** 3
+CONVERT_TARGETS = ('raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx')
+VISIBILITIES = ('public', 'private', 'shared', 'community')
+# keys set by options rather than --property
+OPTION_KEYS = {'name': '--upload NAME', 'disk_format': '--disk-format',
+               'container_format': '--container-format',
+               'min_disk': '--min-disk', 'visibility': '--visibility',
+               'tags': '--tag', 'id': None, 'status': None}
+
+# the output: JSON keys of ``-f json`` are a stable interface
+FIELDS = ('file', 'source', 'detected_format', 'virtual_size', 'actual_size',
+          'disk_format', 'container_format', 'min_disk', 'md5', 'sha512',
+          'properties', 'checks', 'steps', 'image_id', 'manifest')
+STEPS = ('inspect', 'safety', 'convert', 'properties', 'hash', 'upload',
+         'manifest')
+
+
+class Refused(Exception):
+    """A step refused the image: rows are still printed, exit code 1."""
+
+    def __init__(self, step, message):
+        super().__init__(message)
+        self.step = step
+
+
+class LinesColumn(columns.FormattableColumn):
+    """A list of ``{name, status, detail}`` dicts: one line each in a table,
+    the list itself in JSON/YAML."""
+
+    KEYS = ('name', 'status', 'detail')
+
+    def human_readable(self):
+        out = []
+        for item in self._value or ():
+            line = '%s: %s' % (item['name'], item['status'])
+            if item.get('detail'):
+                line += ' (%s)' % item['detail']
+            out.append(line)
+        return '\n'.join(out)
+
+    def machine_readable(self):
+        return [dict(item) for item in self._value or ()]
+
+
+class DictColumn(columns.FormattableColumn):
+    def human_readable(self):
+        return '\n'.join('%s=%s' % kv for kv in sorted(
+            (self._value or {}).items()))
+
+    def machine_readable(self):
+        return dict(self._value or {})
+
+
+class Progress:
+    """``label  42% 430.0 MiB / 1.0 GiB`` redrawn in place on a terminal;
+    nothing when disabled."""
+
+    INTERVAL = 0.25
+
+    def __init__(self, stream, label, enabled):
+        self.stream = stream
+        self.label = label
+        self.enabled = enabled
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, done, total):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < self.INTERVAL:
+            return
+        self._last = now
+        pct = 100 * done // total if total else 100
+        self.stream.write('\r%-8s %3d%% %s / %s ' % (
+            self.label, pct, human_size(done), human_size(total)))
+        self.stream.flush()
+        self._drawn = True
+
+    def finish(self):
+        if self._drawn:
+            self.stream.write('\n')
+            self.stream.flush()
+            self._drawn = False
+
+
+def human_size(n):
+    for unit in ('B', 'KiB', 'MiB', 'GiB', 'TiB'):
+        if n < 1024 or unit == 'TiB':
+            return ('%d %s' if unit == 'B' else '%.1f %s') % (n, unit)
+        n /= 1024.0
+
+
+class Outcome:
+    """What the steps found: the output row, the steps' statuses and the
+    checks run."""
+
+    def __init__(self, path):
+        self.row = dict.fromkeys(FIELDS)
+        self.row['source'] = self.row['file'] = path
+        self.row['properties'] = {}
+        self.steps = {name: {'name': name, 'status': 'skipped', 'detail': ''}
+                      for name in STEPS}
+        self.checks = []
+
+    def step(self, name, status, detail=''):
+        self.steps[name] = {'name': name, 'status': status, 'detail': detail}
+
+    def check(self, name, status, detail=''):
+        self.checks.append({'name': name, 'status': status, 'detail': detail})
+
+    def describe(self, info):
+        self.row.update(file=info.path, detected_format=info.detected,
+                        virtual_size=info.virtual_size,
+                        actual_size=info.actual_size)
+
+    def data(self):
+        """Plain data (the manifest, and ``-f json``)."""
+        data = dict(self.row)
+        data['checks'] = [dict(c) for c in self.checks]
+        data['steps'] = [dict(self.steps[s]) for s in STEPS]
+        return data
+
+    def columns(self):
+        data = self.data()
+        data['properties'] = DictColumn(data['properties'])
+        data['checks'] = LinesColumn(data['checks'])
+        data['steps'] = LinesColumn(data['steps'])
+        return FIELDS, tuple(data[f] for f in FIELDS)
+
 
 class PrepareImage(base.ShowOne):
-    """Inspect, check, convert, hash and upload a local disk image."""
+    """Inspect, check, convert, hash and upload a local disk image.
+
+    Steps: inspect the real format (a --disk-format that disagrees with the
+    content is refused), run the safety checks (backing/data files, VMDK
+    extents, QED, unknown qcow2 features, polyglots) and qemu-img check,
+    convert (--convert-to), derive and validate the properties, hash (md5 +
+    sha512 in one read), write a manifest, and upload with verified
+    checksums (--upload). An unsafe or mismatching image is refused (exit 1)
+    before anything is converted or uploaded.
+    """
+
+    # offline use (no --upload) needs no cloud; see _proxy()
+    auth_required = False
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('file', metavar='<file>',
                             help='Local disk image file')
+        fmt = parser.add_argument_group('format and conversion')
+        fmt.add_argument(
+            '--disk-format', metavar='<format>',
+            help='Format FILE is expected to have (raw, qcow2, vmdk, vdi, '
+                 'vhd, vhdx, iso, ...); refused when the content disagrees. '
+                 'Default: the detected format')
+        fmt.add_argument(
+            '--container-format', metavar='<format>', default='bare',
+            help='Container format of the image (default: bare)')
+        fmt.add_argument(
+            '--convert-to', metavar='<format>', choices=CONVERT_TARGETS,
+            help='Convert with qemu-img to this format (%s) before hashing '
+                 'and uploading' % ', '.join(CONVERT_TARGETS))
+        fmt.add_argument(
+            '--output', metavar='<path>',
+            help='Converted file (default: beside FILE, with the new '
+                 'format as extension)')
+        fmt.add_argument(
+            '--force', action='store_true',
+            help='Overwrite an existing --output or --manifest file')
+        props = parser.add_argument_group('properties')
+        props.add_argument(
+            '--profile', metavar='<name>', action='append', default=[],
+            help='Apply a property profile (repeatable; later ones win): '
+                 'shipped ones are linux-virtio, windows-virtio-scsi, uefi; '
+                 'own ones in ~/.config/osc-imagetools/profiles/<name>.yaml')
+        props.add_argument(
+            '--property', metavar='<key=value>', action='append', default=[],
+            help='Set a property (repeatable); wins over profiles')
+        props.add_argument('--os-distro', metavar='<distro>',
+                           help='Set os_distro (e.g. ubuntu, windows)')
+        props.add_argument('--os-version', metavar='<version>',
+                           help='Set os_version (e.g. 24.04)')
+        props.add_argument(
+            '--min-disk', metavar='<GiB>', type=_non_negative,
+            help='Minimum disk size in GiB (default: the virtual size '
+                 'rounded up)')
+        props.add_argument(
+            '--catalog-dir', metavar='<dir>',
+            help='Validate against the image schema and metadef catalog '
+                 "in <dir> (as written by 'image validate --save-catalog') "
+                 'instead of the cloud')
+        props.add_argument(
+            '--ignore', metavar='<rule>', action='append', default=[],
+            help='Skip the validation findings of this rule id '
+                 '(repeatable; see image validate)')
+        out = parser.add_argument_group('output and upload')
+        out.add_argument(
+            '--manifest', metavar='<file.json>',
+            help='Write a JSON manifest of the results, with the equivalent '
+                 '"openstack image create" command line')
+        out.add_argument(
+            '--upload', metavar='<name>',
+            help='Create image NAME in Glance, upload the file and verify '
+                 'the checksums Glance computed')
+        out.add_argument('--visibility', choices=VISIBILITIES,
+                         help='Visibility of the uploaded image')
+        out.add_argument('--tag', metavar='<tag>', action='append',
+                         default=[], help='Tag the uploaded image '
+                                          '(repeatable)')
+        out.add_argument(
+            '--import-method', choices=('glance-direct',),
+            help='Upload with the interoperable image import (stage, then '
+                 'import) instead of a direct upload')
+        out.add_argument(
+            '--store', metavar='<store>', action='append', default=[],
+            help='Store(s) to put the image in (multi-store clouds; several '
+                 'need --import-method glance-direct)')
+        out.add_argument(
+            '--delete-on-mismatch', action='store_true',
+            help="Delete the image when Glance's checksums differ from the "
+                 'local ones (default: tag it %s)'
+                 % 'osc-imagetools:checksum-mismatch')
+        out.add_argument(
+            '--no-progress', action='store_true',
+            help='No progress lines (they are only shown on a terminal)')
+        out.add_argument(
+            '--dry-run', action='store_true',
+            help='Do every local step (and read-only validation) but send '
+                 'nothing to the cloud')
         return parser
 
     def take_action(self, parsed_args):
-        raise base.UsageError('image prepare is not implemented yet')
+        args = parsed_args
+        self._check_args(args)
+        # the inspector logs each failed safety check; the checks column
+        # already reports them
+        logging.getLogger(
+            'oslo_utils.imageutils.format_inspector').setLevel(logging.ERROR)
+        out = Outcome(args.file)
+        self.proxy = None
+        try:
+            self._connect(args)
+            info = self._inspect(args, out)
+            info = self._convert(args, out, info)
+            attrs = self._properties(args, out, info)
+            # issue 7: the guest readiness step goes here
+            hashes = self._hash(args, out, info)
+            self._upload(args, out, info, attrs, hashes)
+            self._manifest(args, out, attrs)
+        except Refused as exc:
+            out.step(exc.step, 'failed', str(exc))
+            self.app.stderr.write('openstack %s: error: %s\n'
+                                  % (self.cmd_name, exc))
+            self.exit_code = base.EXIT_FAILED
+        return out.columns()
+
+    # -- arguments --------------------------------------------------------
+    def _check_args(self, args):
+        from osc_imagetools.imagefile import convert
+
+        if not args.upload:
+            for opt, value in (('--visibility', args.visibility),
+                               ('--tag', args.tag),
+                               ('--import-method', args.import_method),
+                               ('--store', args.store),
+                               ('--delete-on-mismatch',
+                                args.delete_on_mismatch)):
+                if value:
+                    raise base.UsageError('%s needs --upload NAME' % opt)
+        if len(args.store) > 1 and args.import_method != 'glance-direct':
+            raise base.UsageError('several --store need --import-method '
+                                  'glance-direct')
+        if args.output and not args.convert_to:
+            raise base.UsageError('--output needs --convert-to')
+        if args.convert_to:
+            args.output = args.output or convert.default_output(
+                args.file, args.convert_to)
+            if os.path.abspath(args.output) == os.path.abspath(args.file):
+                raise base.UsageError(
+                    'the converted file would overwrite %s: give --output'
+                    % args.file)
+            self._check_writable(args.output, args.force, '--output')
+        if args.manifest:
+            self._check_writable(args.manifest, args.force, '--manifest')
+
+    @staticmethod
+    def _check_writable(path, force, opt):
+        if os.path.exists(path) and not force:
+            raise base.UsageError('%s %s exists (use --force to overwrite)'
+                                  % (opt, path))
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise base.UsageError('%s %s: directory %s does not exist'
+                                  % (opt, path, parent))
+
+    def _has_cloud(self):
+        """Whether OSC was given a cloud (``--os-cloud``, ``OS_AUTH_URL``,
+        an endpoint): then validation reads the live schema and catalog."""
+        cfg = self.app.client_manager.get_configuration()
+        auth = cfg.get('auth') or {}
+        return bool(cfg.get('auth_url') or auth.get('auth_url')
+                    or cfg.get('endpoint') or auth.get('endpoint')
+                    or cfg.get('image_endpoint_override'))
+
+    def _get_proxy(self):
+        """The SDK image proxy, authenticating now if need be.
+
+        ``auth_required`` is False so that offline use needs no cloud; OSC
+        decides about authentication before the arguments are parsed, so
+        once they say the cloud is needed, OSC's own
+        ``prepare_to_run_command`` sets authentication up exactly as for
+        any other command.
+        """
+        from osc_imagetools import cloud
+
+        if self.proxy is None:
+            if not self.auth_required:
+                self.auth_required = True
+                try:
+                    self.app.prepare_to_run_command(self)
+                except Exception as exc:
+                    raise cloud.CloudError('cannot authenticate: %s' % (
+                        ' '.join(str(exc).split()))) from None
+            self.proxy = cloud.image_proxy(self.app)
+        return self.proxy
+
+    def _connect(self, args):
+        """With --upload: authenticate and check the import method and
+        stores before any local work (read-only requests)."""
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import upload
+
+        if not args.upload:
+            return
+        try:
+            problem = upload.check_targets(self._get_proxy(),
+                                           args.import_method, args.store)
+        except cloud.CloudError as exc:
+            raise Refused('upload', str(exc)) from None
+        if problem:
+            raise Refused('upload', problem)
+
+    def _progress(self, args, label):
+        enabled = not args.no_progress and _isatty(self.app.stderr)
+        return Progress(self.app.stderr, label, enabled)
+
+    # -- 1, 2: inspect and safety -----------------------------------------
+    def _inspect(self, args, out):
+        from osc_imagetools.imagefile import inspect
+
+        try:
+            info = inspect.inspect_file(args.file)
+        except inspect.InspectError as exc:
+            raise base.UsageError(str(exc)) from None
+        out.describe(info)
+        out.step('inspect', 'done', '%s, virtual size %s' % (
+            info.detected, human_size(info.virtual_size)))
+        for note in info.notes:
+            out.check('format', 'warning', note)
+        mismatch = inspect.declared_mismatch(info, args.disk_format)
+        if mismatch:
+            out.check('format', 'failed', mismatch)
+            raise Refused('inspect', mismatch)
+        out.check('format', 'ok', info.format if not args.disk_format
+                  else '%s as given' % info.format)
+        self._safety(out, info)
+        return info
+
+    def _safety(self, out, info, step='safety'):
+        from osc_imagetools.imagefile import convert
+
+        if info.failures:
+            for failure in info.failures:
+                out.check('safety', 'failed', str(failure))
+            raise Refused(step, 'unsafe image %s: %s' % (
+                info.path, '; '.join(str(f) for f in info.failures)))
+        out.check('safety', 'ok', 'format_inspector checks passed')
+        try:
+            problems = convert.check(info)
+        except convert.ConvertError as exc:
+            out.check('integrity', 'skipped', str(exc))
+        else:
+            if problems:
+                for problem in problems:
+                    out.check('integrity', 'failed', problem)
+                raise Refused(step, 'qemu-img check found problems in %s: %s'
+                              % (info.path, '; '.join(problems)))
+            out.check('integrity', 'ok' if info.format in convert.CHECKABLE
+                      else 'skipped', 'qemu-img check' if info.format in
+                      convert.CHECKABLE else 'no checker for %s' % info.format)
+        out.step(step, 'done')
+
+    # -- 3: convert ---------------------------------------------------------
+    def _convert(self, args, out, info):
+        from osc_imagetools.imagefile import convert
+        from osc_imagetools.imagefile import inspect
+
+        if not args.convert_to:
+            return info
+        progress_fd = None
+        if not args.no_progress and _isatty(self.app.stderr):
+            progress_fd = _fileno(self.app.stderr)
+        try:
+            convert.convert(info, args.convert_to, args.output, progress_fd)
+        except convert.ConvertError as exc:
+            raise Refused('convert', str(exc)) from None
+        converted = inspect.inspect_file(args.output)
+        if converted.format != args.convert_to:
+            raise Refused('convert', 'qemu-img wrote %s, which is %s, not %s'
+                          % (args.output, converted.format, args.convert_to))
+        out.describe(converted)
+        out.step('convert', 'done', '%s -> %s %s' % (
+            info.format, converted.format, args.output))
+        self._safety(out, converted, step='convert')
+        return converted
+
+    # -- 4: properties ------------------------------------------------------
+    def _properties(self, args, out, info):
+        from osc_imagetools import profiles
+        from osc_imagetools import properties
+
+        try:
+            props = profiles.merge(args.profile, profiles.load_profiles())
+            if args.os_distro:
+                props['os_distro'] = args.os_distro
+            if args.os_version:
+                props['os_version'] = args.os_version
+            props.update(properties.parse_properties(args.property))
+        except (profiles.ProfileError, properties.PropertyError) as exc:
+            raise base.UsageError(str(exc)) from None
+        for key in props:
+            if key in OPTION_KEYS:
+                hint = OPTION_KEYS[key]
+                raise base.UsageError('%s is not a property here%s' % (
+                    key, ': use %s' % hint if hint else ''))
+        min_disk = args.min_disk
+        if min_disk is None:
+            min_disk = max(1, math.ceil(info.virtual_size / GiB))
+        attrs = {'disk_format': info.format,
+                 'container_format': args.container_format,
+                 'min_disk': min_disk}
+        out.row.update(attrs)
+        out.row['properties'] = dict(props)
+        self._validate(args, out, info, attrs, props)
+        out.step('properties', 'done', '%d properties%s' % (
+            len(props), ', profiles %s' % ', '.join(args.profile)
+            if args.profile else ''))
+        return dict(attrs, **props)
+
+    def _validate(self, args, out, info, attrs, props):
+        """The validate engine (``image validate``) on what would be
+        created; an error stops here (exit 1), warnings are listed."""
+        from osc_imagetools.validation import engine
+
+        schema, namespaces, source = self._catalog(args)
+        try:
+            validator = engine.Validator(schema, namespaces,
+                                         ignore=args.ignore)
+        except engine.UnknownRuleError as exc:
+            raise base.UsageError(str(exc)) from None
+        candidate = dict(attrs, **props)
+        if args.upload:
+            candidate['name'] = args.upload
+        if args.visibility:
+            candidate['visibility'] = args.visibility
+        if args.tag:
+            candidate['tags'] = list(args.tag)
+        findings = validator.validate(candidate, info.virtual_size,
+                                      os.path.basename(info.path))
+        if schema is None:
+            # without the schema the core attributes look unknown
+            findings = [f for f in findings if not (
+                f.rule == engine.RULE_UNKNOWN and f.property in candidate
+                and f.property not in props)]
+        errors = [f for f in findings if f.severity == engine.ERROR]
+        for f in findings:
+            out.check('validate', 'failed' if f.severity == engine.ERROR
+                      else 'warning', '%s: %s [%s]' % (f.property, f.message,
+                                                       f.rule))
+        if errors:
+            raise Refused('properties', '%d validation error(s): %s' % (
+                len(errors), '; '.join('%s: %s' % (f.property, f.message)
+                                       for f in errors)))
+        out.check('validate', 'ok', '%s%s' % (
+            source, ', %d warning(s)' % len(findings) if findings else ''))
+
+    def _catalog(self, args):
+        """``(schema, namespaces, where from)`` for the validator: a
+        catalog directory, the cloud, or (offline, no catalog) nothing -
+        then Nova's values and the cross-property rules still apply."""
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import metadefs
+        from osc_imagetools.validation import catalog_dir
+
+        if args.catalog_dir:
+            try:
+                schema, namespaces = catalog_dir.read_catalog_dir(
+                    args.catalog_dir)
+            except catalog_dir.CatalogDirError as exc:
+                raise base.UsageError(str(exc)) from None
+            return schema, namespaces, 'catalog %s' % args.catalog_dir
+        if self.proxy is None and not self._has_cloud():
+            return None, [], ('offline: no cloud and no --catalog-dir, so no '
+                              'schema or metadef checks')
+        try:
+            proxy = self._get_proxy()
+            schema = cloud.get_schema(proxy, 'image')
+            namespaces = metadefs.fetch_catalog(
+                proxy, resource_type='OS::Glance::Image')
+        except cloud.CloudError as exc:
+            raise Refused('properties', 'cannot read the image schema and '
+                          'metadef catalog: %s' % exc) from None
+        return schema, namespaces, "the cloud's schema and metadefs"
+
+    # -- 5: hash ------------------------------------------------------------
+    def _hash(self, args, out, info):
+        from osc_imagetools.imagefile import hashing
+
+        if args.upload and not args.dry_run:
+            out.step('hash', 'pending', 'while uploading')
+            return None
+        progress = self._progress(args, 'hash')
+        try:
+            hashes = hashing.hash_file(info.path, progress)
+        finally:
+            progress.finish()
+        self._set_hashes(out, hashes)
+        out.step('hash', 'done', 'md5 + sha512, one read')
+        return hashes
+
+    @staticmethod
+    def _set_hashes(out, hashes):
+        out.row['md5'] = hashes.md5
+        out.row['sha512'] = hashes.sha512
+
+    # -- 6: manifest --------------------------------------------------------
+    def _manifest(self, args, out, attrs):
+        import json
+        import tempfile
+
+        if not args.manifest:
+            return
+        data = out.data()
+        data['name'] = args.upload
+        data['visibility'] = args.visibility
+        data['tags'] = list(args.tag)
+        data['openstack_command'] = create_command(args, out.row, attrs)
+        out.step('manifest', 'done', args.manifest)
+        data['steps'] = [dict(out.steps[s]) for s in STEPS]
+        target = os.path.abspath(args.manifest)
+        fd, tmp = tempfile.mkstemp(prefix='.manifest.', suffix='.part',
+                                   dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, 'w') as f:
+                json.dump(data, f, indent=2, sort_keys=True)
+                f.write('\n')
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        out.row['manifest'] = args.manifest
+
+    # -- 7: upload ----------------------------------------------------------
+    def _upload(self, args, out, info, attrs, hashes):
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import upload
+        from osc_imagetools.imagefile import hashing
+
+        if not args.upload:
+            return
+        if args.dry_run:
+            out.step('upload', 'skipped', 'dry run: would create %s'
+                     % args.upload)
+            return
+        body_attrs = dict(attrs, name=args.upload)
+        if args.visibility:
+            body_attrs['visibility'] = args.visibility
+        if args.tag:
+            body_attrs['tags'] = list(args.tag)
+        progress = self._progress(args, 'upload')
+        body = hashing.HashingBody(info.path, progress, hash=hashes is None)
+        proxy = self._get_proxy()
+        try:
+            image = upload.upload(
+                proxy, body_attrs, body, args.import_method, args.store,
+                on_created=lambda img: out.row.update(image_id=img['id']))
+        except upload.UploadInterrupted as exc:
+            progress.finish()
+            self.app.stderr.write('openstack %s: %s\n'
+                                  % (self.cmd_name, exc.note))
+            raise
+        except cloud.CloudError as exc:
+            progress.finish()
+            raise Refused('upload', str(exc)) from None
+        progress.finish()
+        if hashes is None:
+            hashes = body.hashes
+            self._set_hashes(out, hashes)
+            out.step('hash', 'done', 'md5 + sha512, while uploading')
+        out.row['image_id'] = image['id']
+        diffs = upload.compare(image, hashes)
+        if diffs:
+            for field, theirs, ours in diffs:
+                out.check('checksum', 'failed', '%s: glance %s, local %s'
+                          % (field, theirs, ours))
+            try:
+                done = upload.handle_mismatch(proxy, image['id'],
+                                              args.delete_on_mismatch)
+            except cloud.CloudError as exc:
+                done = 'could not mark image %s: %s' % (image['id'], exc)
+            raise Refused('upload', 'the data Glance stored differs from '
+                          '%s (%s); %s' % (info.path, ', '.join(
+                              d[0] for d in diffs), done))
+        out.check('checksum', 'ok', 'checksum (md5) and os_hash_value '
+                  '(%s) match' % image.get('os_hash_algo'))
+        out.step('upload', 'done',
+                 'image %s is %s' % (image['id'], image.get('status')))
+
+
+def create_command(args, row, attrs):
+    """The equivalent ``openstack image create`` command line."""
+    import shlex
+
+    argv = ['openstack', 'image', 'create',
+            '--disk-format', row['disk_format'],
+            '--container-format', row['container_format'],
+            '--min-disk', str(row['min_disk']),
+            '--file', row['file']]
+    if args.visibility:
+        argv.append('--' + args.visibility)
+    for tag in args.tag:
+        argv += ['--tag', tag]
+    for key, value in sorted(row['properties'].items()):
+        argv += ['--property', '%s=%s' % (key, value)]
+    if args.import_method:
+        # OSC's --import stages and imports (it has no --store option)
+        argv.append('--import')
+    argv.append(args.upload or os.path.splitext(
+        os.path.basename(row['file']))[0])
+    return shlex.join(argv)
+
+
+def _non_negative(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not a whole number' % text)
+    if value < 0:
+        raise argparse.ArgumentTypeError('%r is negative' % text)
+    return value
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _fileno(stream):
+    try:
+        return stream.fileno()
+    except (AttributeError, ValueError, OSError):
+        return None
