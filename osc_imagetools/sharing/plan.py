@@ -1,0 +1,104 @@
+"""Result rows of ``image share-accept`` and ``image share list``."""
+
+from osc_imagetools.sharing import select
+
+ACCEPT_COLUMNS = ('ID', 'Name', 'Owner', 'Previous Status', 'Status',
+                  'Result')
+LIST_COLUMNS = ('ID', 'Name', 'Owner', 'Status')
+LONG_COLUMNS = LIST_COLUMNS + ('Created At', 'Updated At')
+
+CHANGED = 'changed'
+UNCHANGED = 'unchanged'
+WOULD_CHANGE = 'would change'
+FAILED = 'failed: '
+
+
+def _row(share):
+    return {'ID': share['id'], 'Name': share.get('name') or '',
+            'Owner': share.get('owner') or '',
+            'Previous Status': share['status'], 'Status': share['status'],
+            'Result': ''}
+
+
+def _failed_row(item, reason):
+    # an ID-shaped item goes in the ID column, anything else is a name
+    is_id = select.looks_like_id(item)
+    return {'ID': item if is_id else '', 'Name': '' if is_id else item,
+            'Owner': '', 'Previous Status': '', 'Status': '',
+            'Result': FAILED + reason}
+
+
+class Plan:
+    """The rows of a share-accept run and the writes it needs.
+
+    ``rows`` are dicts keyed by :data:`ACCEPT_COLUMNS`, one per distinct
+    image in input order (an image named twice is handled once; the first
+    mention keeps its place). ``writes`` are the indexes of the rows whose
+    member status must be set to ``target``: empty for a dry run.
+    """
+
+    def __init__(self, picks, target, dry_run=False):
+        self.target = target
+        self.dry_run = dry_run
+        self.rows = []
+        self.writes = []
+        seen = set()
+        for pick in picks:
+            if pick.share is None:
+                self.rows.append(_failed_row(
+                    pick.item, pick.error or 'not resolved'))
+                continue
+            if pick.share['id'] in seen:
+                continue
+            seen.add(pick.share['id'])
+            row = _row(pick.share)
+            if pick.share['status'] == target:
+                row['Result'] = UNCHANGED
+            elif dry_run:
+                row['Status'] = target
+                row['Result'] = WOULD_CHANGE
+            else:
+                self.writes.append(len(self.rows))
+                row['Result'] = 'pending write'
+            self.rows.append(row)
+
+    @property
+    def write_ids(self):
+        return [self.rows[i]['ID'] for i in self.writes]
+
+    def record(self, outcomes):
+        """Take the outcome of each write (``None`` = done, else the reason
+        it failed), aligned with :attr:`writes`."""
+        outcomes = list(outcomes)
+        if len(outcomes) != len(self.writes):
+            raise ValueError('%d outcomes for %d writes'
+                             % (len(outcomes), len(self.writes)))
+        for index, reason in zip(self.writes, outcomes):
+            row = self.rows[index]
+            if reason is None:
+                row['Status'] = self.target
+                row['Result'] = CHANGED
+            else:
+                row['Result'] = FAILED + reason
+
+    @property
+    def failed(self):
+        return sum(1 for r in self.rows if r['Result'].startswith(FAILED))
+
+    def table(self):
+        return ACCEPT_COLUMNS, [tuple(r[c] for c in ACCEPT_COLUMNS)
+                                for r in self.rows]
+
+
+def list_table(shares, long=False):
+    """``image share list`` rows, sorted by name then ID."""
+    columns = LONG_COLUMNS if long else LIST_COLUMNS
+    shares = sorted(shares, key=lambda s: (s.get('name') or '', s['id']))
+    rows = []
+    for s in shares:
+        row = {'ID': s['id'], 'Name': s.get('name') or '',
+               'Owner': s.get('owner') or '', 'Status': s['status'],
+               'Created At': s.get('created_at') or '',
+               'Updated At': s.get('updated_at') or ''}
+        rows.append(tuple(row[c] for c in columns))
+    return columns, rows

@@ -1,0 +1,134 @@
+"""cloud.members over a fake image proxy: the requests it sends and how it
+reads the answers (Glance's real behaviour is in the functional tests)."""
+
+import json
+import threading
+
+import requests
+import testtools
+
+from osc_imagetools import cloud
+from osc_imagetools.cloud import members
+
+ME = 'f819ae06bcb44cce947dcb852eebc17a'
+
+
+def response(status, body=None, text=None):
+    resp = requests.Response()
+    resp.status_code = status
+    resp._content = (json.dumps(body) if body is not None
+                     else text or '').encode()
+    return resp
+
+
+class FakeProxy:
+    """Answers like Glance's image endpoint from a dict of shares."""
+
+    def __init__(self, images, fail_put=()):
+        # images: {id: (name, member status or None if not a member)}
+        self.images = images
+        self.fail_put = set(fail_put)
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def _img(self, image_id):
+        return {'id': image_id, 'name': self.images[image_id][0],
+                'owner': 'p1', 'visibility': 'shared'}
+
+    def request(self, path, method, params=None, json=None, **kwargs):
+        with self.lock:
+            self.calls.append((method, path, dict(params or {}), json,
+                               kwargs))
+        if method == 'GET' and path == '/images':
+            st = params['member_status']
+            ids = sorted(i for i, (_, s) in self.images.items()
+                         if s and (st == 'all' or s == st))
+            return response(200, {'images': [self._img(i) for i in ids]})
+        parts = path.strip('/').split('/')
+        image_id = parts[1]
+        if image_id not in self.images:
+            return response(404, text='<html><body><h1>404 Not Found</h1>'
+                            'No image found with ID %s</body></html>'
+                            % image_id)
+        if method == 'GET' and len(parts) == 2:
+            return response(200, self._img(image_id))
+        status = self.images[image_id][1]
+        if status is None:
+            return response(404, text='%s not found in the member list'
+                            % parts[3])
+        if method == 'GET':
+            return response(200, {'image_id': image_id, 'member_id': parts[3],
+                                  'status': status, 'created_at': 'c',
+                                  'updated_at': 'u'})
+        if image_id in self.fail_put:
+            return response(403, text='<html><head><title>403 Forbidden'
+                            '</title></head><body>You are not authorized'
+                            '</body></html>')
+        self.images[image_id] = (self.images[image_id][0], json['status'])
+        return response(200, {'status': json['status']})
+
+
+IMAGES = {'id-1': ('one', 'pending'), 'id-2': ('two', 'accepted'),
+          'id-3': ('three', 'rejected'), 'id-4': ('four', None)}
+
+
+class TestListShares(testtools.TestCase):
+
+    def test_one_listing_per_status_gives_every_status(self):
+        proxy = FakeProxy(dict(IMAGES))
+        shares = members.list_shares(proxy, ME, owner='p1')
+        self.assertEqual({'id-1': 'pending', 'id-2': 'accepted',
+                          'id-3': 'rejected'},
+                         {s['id']: s['status'] for s in shares})
+        gets = [c for c in proxy.calls if c[0] == 'GET']
+        self.assertEqual(3, len(gets))
+        self.assertEqual({'visibility': 'shared', 'owner': 'p1',
+                          'limit': cloud.MAX_PAGE},
+                         {k: v for k, v in gets[0][2].items()
+                          if k != 'member_status'})
+
+    def test_via_members_asks_each_image(self):
+        proxy = FakeProxy(dict(IMAGES))
+        shares = members.list_shares(proxy, ME, statuses=('pending',),
+                                     via_members=True)
+        self.assertEqual(['id-1'], [s['id'] for s in shares])
+        self.assertEqual('u', shares[0]['updated_at'])
+        member_gets = [c for c in proxy.calls if '/members/' in c[1]]
+        self.assertEqual(3, len(member_gets))
+
+    def test_add_timestamps(self):
+        proxy = FakeProxy(dict(IMAGES))
+        shares = members.add_timestamps(
+            proxy, members.list_shares(proxy, ME), ME)
+        self.assertEqual({'c'}, {s['created_at'] for s in shares})
+
+
+class TestGetShares(testtools.TestCase):
+
+    def test_found_or_glance_reason(self):
+        proxy = FakeProxy(dict(IMAGES))
+        got = members.get_shares(proxy, ['id-1', 'id-4', 'nope'], ME)
+        self.assertEqual('pending', got['id-1']['status'])
+        self.assertEqual('404 %s not found in the member list' % ME,
+                         got['id-4'])
+        self.assertEqual('404 No image found with ID nope', got['nope'])
+
+
+class TestSetStatus(testtools.TestCase):
+
+    def test_results_in_input_order_failures_one_line(self):
+        ids = ['id-%d' % i for i in range(1, 4)]
+        proxy = FakeProxy(dict(IMAGES), fail_put={'id-2'})
+        out = members.set_status(proxy, ids, ME, 'accepted')
+        self.assertEqual([None, '403 You are not authorized', None], out)
+        puts = [c for c in proxy.calls if c[0] == 'PUT']
+        self.assertEqual({'/images/%s/members/%s' % (i, ME) for i in ids},
+                         {c[1] for c in puts})
+        self.assertEqual([{'status': 'accepted'}] * 3, [c[3] for c in puts])
+        # idempotent writes are retried on 5xx by keystoneauth
+        self.assertEqual(members.PUT_RETRIES, puts[0][4])
+
+    def test_nothing_to_write_sends_nothing(self):
+        proxy = FakeProxy(dict(IMAGES))
+        self.assertEqual([], members.set_status(proxy, [], ME, 'accepted'))
+        self.assertEqual([], proxy.calls)
