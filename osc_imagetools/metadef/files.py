@@ -78,13 +78,15 @@ def load_file(path):
 def load_paths(paths):
     """``([(path, document), ...], [FileError, ...])`` for every file named
     by ``paths``: every unreadable file is reported, not just the first."""
-    files, errors = expand_paths(paths)
-    docs = []
-    for path in files:
-        try:
-            docs.append((path, load_file(path)))
-        except FileError as exc:
-            errors.append(exc)
+    docs, errors = [], []
+    for arg in paths:  # errors in the order of the arguments
+        files, errs = expand_paths([arg])
+        errors.extend(errs)
+        for path in files:
+            try:
+                docs.append((path, load_file(path)))
+            except FileError as exc:
+                errors.append(exc)
     return docs, errors
 
 

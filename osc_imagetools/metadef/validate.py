@@ -68,7 +68,8 @@ class Checker:
 
     def _schema_problems(self, kind, instance, path, where):
         errors = sorted(self.validators[kind].iter_errors(instance),
-                        key=lambda e: list(map(str, e.absolute_path)))
+                        key=lambda e: (list(map(str, e.absolute_path)),
+                                       e.message))
         return [Problem(path, _where(where, e.absolute_path), e.message)
                 for e in errors]
 
