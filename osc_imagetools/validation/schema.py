@@ -46,6 +46,8 @@ RULES = (RULE_READ_ONLY, RULE_RESERVED, RULE_KEY_LENGTH, RULE_NOT_STRING,
          RULE_QUOTA, RULE_TYPE, RULE_ENUM, RULE_LENGTH, RULE_PATTERN,
          RULE_OTHER)
 
+_JSON_TYPES = {'NoneType': 'null', 'bool': 'a boolean', 'int': 'a number',
+               'float': 'a number', 'list': 'a list', 'dict': 'a mapping'}
 _RULE_OF = {'type': RULE_TYPE, 'enum': RULE_ENUM, 'maxLength': RULE_LENGTH,
             'minLength': RULE_LENGTH, 'pattern': RULE_PATTERN}
 
@@ -140,7 +142,8 @@ class SchemaChecker:
                 return Issue(name, value, RULE_NOT_STRING,
                              'custom property values must be strings; got '
                              '%s (write it in quotes)'
-                             % type(err.instance).__name__)
+                             % _JSON_TYPES.get(type(err.instance).__name__,
+                                               type(err.instance).__name__))
             return Issue(name, value, _RULE_OF.get(err.validator, RULE_OTHER),
                          ' '.join(err.message.split()))
         rule = _RULE_OF.get(err.validator, RULE_OTHER)
