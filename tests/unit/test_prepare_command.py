@@ -1,0 +1,558 @@
+"""The ``image prepare`` command class and cloud.upload's error handling.
+
+A spec'd fake OSC app drives the command; uploads go to a spec'd fake of
+openstacksdk's image proxy (:class:`FakeGlance`) so that what real Glance
+never does on purpose - store data with another checksum, fail in the
+middle of an upload, refuse a delete - can be exercised. What real Glance
+does with a real upload is asserted in tests/functional/test_prepare.py.
+"""
+
+import hashlib
+import io
+import json
+import os
+import re
+import shlex
+from unittest import mock
+import uuid
+
+import fixtures
+from openstack.image.v2 import _proxy
+from osc_lib import shell
+import requests
+import testtools
+
+from osc_imagetools import cloud
+from osc_imagetools.cloud import upload
+from osc_imagetools.v1 import prepare
+from osc_imagetools.validation import catalog_dir
+from tests.unit import test_imagefile_corpus as corpus_mod
+from tests.unit import validation as data
+
+
+def response(status, body=None):
+    resp = requests.Response()
+    resp.status_code = status
+    if body is not None:
+        resp._content = json.dumps(body).encode()
+        resp.headers['Content-Type'] = 'application/json'
+    else:
+        resp._content = b''
+    return resp
+
+
+class FakeGlance:
+    """Just enough of the Image API for uploads, behind a spec'd proxy."""
+
+    def __init__(self):
+        self.images = {}
+        self.calls = []
+        self.corrupt = False          # store another checksum
+        self.fail_upload = None       # None, an HTTP status, or an exception
+        self.delete_status = 204
+        self.methods = ['glance-direct', 'web-download']
+        self.stores = ['local', 'fast']
+        self.proxy = mock.create_autospec(_proxy.Proxy, instance=True)
+        self.proxy.request.side_effect = self.request
+
+    def writes(self):
+        return [(m, p) for m, p in self.calls if m != 'GET']
+
+    def request(self, url, method, **kwargs):
+        path = url.split('?')[0]
+        self.calls.append((method, path))
+        if (method, path) == ('GET', '/info/import'):
+            return response(200, {'import-methods': {'value': self.methods}})
+        if (method, path) == ('GET', '/info/stores'):
+            return response(200, {'stores': [{'id': s}
+                                             for s in self.stores]})
+        if (method, path) == ('POST', '/images'):
+            image = dict(kwargs['json'], id=str(uuid.uuid4()),
+                         status='queued', checksum=None, os_hash_algo=None,
+                         os_hash_value=None, size=None,
+                         tags=kwargs['json'].get('tags', []))
+            self.images[image['id']] = image
+            return response(201, image)
+        m = re.match(r'^/images/([^/]+)(?:/(file|stage|import|tags/(.+)))?$',
+                     path)
+        image = self.images.get(m.group(1)) if m else None
+        if image is None:
+            return response(404, {'message': 'not found'})
+        what = m.group(2)
+        if method == 'GET' and what is None:
+            if image['status'] == 'importing':
+                image['status'] = 'active'
+            return response(200, image)
+        if method == 'DELETE':
+            if self.delete_status == 204:
+                del self.images[image['id']]
+            return response(self.delete_status,
+                            None if self.delete_status == 204
+                            else {'message': 'delete refused'})
+        if method == 'PUT' and what in ('file', 'stage'):
+            return self._receive(image, kwargs['data'], what)
+        if method == 'POST' and what == 'import':
+            image['status'] = 'importing'
+            image['import_request'] = kwargs['json']
+            return response(202)
+        if method == 'PUT' and what.startswith('tags/'):
+            image['tags'].append(m.group(3))
+            return response(204)
+        return response(400, {'message': 'unexpected %s %s' % (method, path)})
+
+    def _receive(self, image, body, what):
+        md5, sha = hashlib.md5(), hashlib.sha512()
+        size = 0
+        for chunk in body:
+            if isinstance(self.fail_upload, BaseException):
+                raise self.fail_upload
+            md5.update(chunk)
+            sha.update(chunk)
+            size += len(chunk)
+        if isinstance(self.fail_upload, int):
+            image['status'] = 'queued'
+            return response(self.fail_upload, {'message': 'store broke'})
+        if self.corrupt:
+            md5.update(b'!')
+        image.update(checksum=md5.hexdigest(), os_hash_algo='sha512',
+                     os_hash_value=sha.hexdigest(), size=size,
+                     status='uploading' if what == 'stage' else 'active')
+        return response(204)
+
+
+class CommandTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        # no user profiles from the machine running the tests
+        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
+                                                     self.tmp))
+        self.useFixture(fixtures.FakeLogger())
+        self.corpus = self.useFixture(corpus_mod.Corpus())
+        self.glance = FakeGlance()
+        self.app = mock.Mock(spec=shell.OpenStackShell)
+        self.app.command_manager = mock.Mock(spec=['namespace'],
+                                             namespace='osc_imagetools.none')
+        self.app.options = mock.Mock(spec=['debug'], debug=False)
+        self.app.stdout = io.StringIO()
+        self.app.stderr = io.StringIO()
+        self.app.client_manager = mock.Mock(
+            spec=['get_configuration', 'sdk_connection'])
+        self.app.client_manager.get_configuration.return_value = {}
+        self.app.client_manager.sdk_connection.image = self.glance.proxy
+        self.cmd = prepare.PrepareImage(self.app, None,
+                                        cmd_name='image prepare')
+
+    def catalog(self):
+        path = os.path.join(self.tmp, 'catalog')
+        if not os.path.isdir(path):
+            catalog_dir.write_catalog_dir(path, data.image_schema(),
+                                          data.namespaces())
+        return path
+
+    def run_cmd(self, *argv):
+        parser = self.cmd.get_parser('openstack image prepare')
+        args = parser.parse_args([str(a) for a in argv] + ['-f', 'json'])
+        return self.cmd.run(args)
+
+    def row(self):
+        return json.loads(self.app.stdout.getvalue())
+
+    def stderr(self):
+        return self.app.stderr.getvalue()
+
+    def steps(self):
+        return {s['name']: s['status'] for s in self.row()['steps']}
+
+    def checks(self, status=None):
+        return [c['name'] for c in self.row()['checks']
+                if status is None or c['status'] == status]
+
+
+class TestArguments(CommandTestCase):
+
+    def assertUsage(self, expected, *argv):
+        rc = self.run_cmd(*argv)
+        self.assertEqual(2, rc)
+        self.assertIn(expected, self.stderr())
+        self.assertEqual('', self.app.stdout.getvalue())
+        self.assertEqual([], self.glance.calls)
+        self.app.stderr.truncate(0)
+        self.app.stderr.seek(0)
+
+    def test_upload_options_need_upload(self):
+        raw = self.corpus.path('raw')
+        for opt in (['--visibility', 'public'], ['--tag', 't'],
+                    ['--import-method', 'glance-direct'],
+                    ['--store', 'local'], ['--delete-on-mismatch']):
+            self.assertUsage('%s needs --upload NAME' % opt[0], raw, *opt)
+
+    def test_several_stores_need_import(self):
+        self.assertUsage('several --store need --import-method',
+                         self.corpus.path('raw'), '--upload', 'x',
+                         '--store', 'a', '--store', 'b')
+
+    def test_output_needs_convert(self):
+        self.assertUsage('--output needs --convert-to',
+                         self.corpus.path('raw'), '--output', 'x')
+
+    def test_never_overwrites_without_force(self):
+        vmdk = os.path.join(self.tmp, 'x.vmdk')
+        os.link(self.corpus.path('vmdk'), vmdk)
+        existing = os.path.join(self.tmp, 'x.qcow2')
+        open(existing, 'w').close()
+        self.assertUsage('exists (use --force', vmdk, '--convert-to',
+                         'qcow2')
+        self.assertUsage('exists (use --force', vmdk, '--manifest', vmdk)
+        self.assertUsage('would overwrite', self.corpus.path('qcow2'),
+                         '--convert-to', 'qcow2')
+        self.assertUsage('does not exist', vmdk, '--manifest',
+                         '/nonexistent/m.json')
+        self.assertEqual(0, os.path.getsize(existing))
+        # --force: converted over the existing file
+        self.assertEqual(0, self.run_cmd(vmdk, '--convert-to', 'qcow2',
+                                         '--force'), self.stderr())
+        self.assertEqual('qcow2', corpus_mod.qemu_info(existing)['format'])
+
+    def test_unreadable_input(self):
+        self.assertUsage('cannot read /nonexistent/x.img',
+                         '/nonexistent/x.img')
+
+    def test_bad_properties_and_profiles(self):
+        raw = self.corpus.path('raw')
+        self.assertUsage("has no '='", raw, '--property', 'novalue')
+        self.assertUsage('unknown profile(s): nope', raw, '--profile',
+                         'nope')
+        self.assertUsage('use --disk-format', raw, '--property',
+                         'disk_format=raw')
+        self.assertUsage('use --min-disk', raw, '--property', 'min_disk=3')
+
+    def test_negative_min_disk_is_an_argparse_error(self):
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
+        parser = self.cmd.get_parser('openstack image prepare')
+        self.assertRaises(SystemExit, parser.parse_args,
+                          ['x', '--min-disk', '-1'])
+
+
+class TestOffline(CommandTestCase):
+
+    def test_no_auth_and_no_cloud_request(self):
+        self.assertFalse(prepare.PrepareImage.auth_required)
+        rc = self.run_cmd(self.corpus.path('qcow2'), '--profile',
+                          'linux-virtio')
+        self.assertEqual(0, rc, self.stderr())
+        self.app.prepare_to_run_command.assert_not_called()
+        self.assertEqual([], self.glance.calls)
+        row = self.row()
+        self.assertEqual(list(prepare.FIELDS), list(row))
+        self.assertIn('offline', [c['detail'] for c in row['checks']
+                                  if c['name'] == 'validate'][-1])
+
+    def test_row(self):
+        path = self.corpus.path('qcow2')
+        with open(path, 'rb') as f:
+            content = f.read()
+        rc = self.run_cmd(path, '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        row = self.row()
+        self.assertEqual(path, row['file'])
+        self.assertEqual('qcow2', row['detected_format'])
+        self.assertEqual('qcow2', row['disk_format'])
+        self.assertEqual('bare', row['container_format'])
+        self.assertEqual(4 * 1024 * 1024, row['virtual_size'])
+        self.assertEqual(len(content), row['actual_size'])
+        self.assertEqual(1, row['min_disk'])
+        self.assertEqual(hashlib.md5(content).hexdigest(), row['md5'])
+        self.assertEqual(hashlib.sha512(content).hexdigest(), row['sha512'])
+        self.assertIsNone(row['image_id'])
+        self.assertEqual(
+            {'inspect': 'done', 'safety': 'done', 'convert': 'skipped',
+             'properties': 'done', 'hash': 'done', 'upload': 'skipped',
+             'manifest': 'skipped'}, self.steps())
+        self.assertEqual(['format', 'safety', 'integrity', 'validate'],
+                         self.checks('ok'))
+
+    def test_table_output(self):
+        parser = self.cmd.get_parser('openstack image prepare')
+        args = parser.parse_args([self.corpus.path('raw'), '--profile',
+                                  'uefi', '-f', 'table'])
+        self.assertEqual(0, self.cmd.run(args))
+        out = self.app.stdout.getvalue()
+        self.assertIn('hw_firmware_type=uefi', out)
+        self.assertIn('inspect: done (raw', out)
+
+    def test_declared_raw_qcow2_refused_before_anything(self):
+        rc = self.run_cmd(self.corpus.path('qcow2_as_raw'), '--disk-format',
+                          'raw', '--convert-to', 'vmdk')
+        self.assertEqual(1, rc)
+        self.assertIn('disk_format raw was given but the content',
+                      self.stderr())
+        self.assertEqual('failed', self.steps()['inspect'])
+        self.assertEqual('skipped', self.steps()['convert'])
+        self.assertFalse(os.path.exists(self.corpus.join('really-qcow2.vmdk')))
+        self.assertIsNone(self.row()['md5'])
+
+    def test_unsafe_images_refused(self):
+        for name, check in (('backing', 'backing_file'),
+                            ('data_file', 'data_file'), ('qed', 'banned'),
+                            ('polyglot', 'multiple_formats')):
+            self.app.stdout = io.StringIO()
+            self.app.stderr = io.StringIO()
+            rc = self.run_cmd(self.corpus.path(name), '--convert-to', 'raw',
+                              '--output', self.corpus.join('out.raw'))
+            self.assertEqual(1, rc, name)
+            self.assertIn('unsafe image', self.stderr())
+            self.assertIn(check, self.stderr())
+            self.assertEqual('failed', self.steps()['safety'])
+            self.assertFalse(os.path.exists(self.corpus.join('out.raw')))
+
+    def test_truncated_qcow2_refused(self):
+        rc = self.run_cmd(self.corpus.path('truncated'))
+        self.assertEqual(1, rc)
+        self.assertIn('qemu-img check found problems', self.stderr())
+        self.assertEqual(['integrity'], self.checks('failed'))
+
+    def test_convert_vmdk_to_qcow2(self):
+        rc = self.run_cmd(self.corpus.path('vmdk'), '--convert-to', 'qcow2',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        row = self.row()
+        out = self.corpus.join('disk.qcow2')
+        self.assertEqual(out, row['file'])
+        self.assertEqual(self.corpus.path('vmdk'), row['source'])
+        self.assertEqual('qcow2', row['disk_format'])
+        with open(out, 'rb') as f:
+            self.assertEqual(hashlib.md5(f.read()).hexdigest(), row['md5'])
+        self.assertEqual('done', self.steps()['convert'])
+
+    def test_properties_precedence(self):
+        rc = self.run_cmd(self.corpus.path('raw'),
+                          '--profile', 'windows-virtio-scsi',
+                          '--profile', 'uefi', '--os-distro', 'win2k22',
+                          '--os-version', '2022',
+                          '--property', 'os_distro=windows',
+                          '--property', 'hw_video_model=virtio',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        props = self.row()['properties']
+        self.assertEqual('windows', props['os_distro'])      # --property
+        self.assertEqual('2022', props['os_version'])        # --os-version
+        self.assertEqual('virtio', props['hw_video_model'])  # over profile
+        self.assertEqual('uefi', props['hw_firmware_type'])
+        self.assertEqual('scsi', props['hw_disk_bus'])
+
+    def test_validation_error_stops_before_hashing(self):
+        rc = self.run_cmd(self.corpus.path('raw'), '--property',
+                          'hw_disk_bus=floppy', '--catalog-dir',
+                          self.catalog())
+        self.assertEqual(1, rc)
+        self.assertIn('validation error', self.stderr())
+        self.assertEqual('failed', self.steps()['properties'])
+        self.assertEqual('skipped', self.steps()['hash'])
+
+    def test_min_disk(self):
+        big = self.corpus.create('big.qcow2', 'qcow2', '2049M')
+        rc = self.run_cmd(big)
+        self.assertEqual(0, rc, self.stderr())
+        self.assertEqual(3, self.row()['min_disk'])
+        self.app.stdout = io.StringIO()
+        rc = self.run_cmd(big, '--min-disk', '2')
+        self.assertEqual(1, rc)
+        self.assertIn('min_disk=2', self.stderr())
+
+    def test_manifest(self):
+        manifest = os.path.join(self.tmp, 'm.json')
+        rc = self.run_cmd(self.corpus.path('vdi'), '--profile', 'uefi',
+                          '--manifest', manifest, '--upload', 'my image',
+                          '--visibility', 'shared', '--tag', 'a',
+                          '--dry-run', '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        with open(manifest) as f:
+            doc = json.load(f)
+        row = self.row()
+        for key in ('file', 'md5', 'sha512', 'disk_format', 'min_disk',
+                    'properties', 'virtual_size', 'checks'):
+            self.assertEqual(row[key], doc[key], key)
+        self.assertEqual('my image', doc['name'])
+        self.assertEqual(manifest, row['manifest'])
+        argv = shlex.split(doc['openstack_command'])
+        self.assertEqual(['openstack', 'image', 'create'], argv[:3])
+        self.assertEqual('my image', argv[-1])
+        for pair in (['--disk-format', 'vdi'], ['--file', row['file']],
+                     ['--property', 'hw_firmware_type=uefi'],
+                     ['--tag', 'a'], ['--min-disk', '1']):
+            i = argv.index(pair[0])
+            self.assertIn(pair, [argv[j:j + 2] for j in range(i, len(argv))])
+        self.assertIn('--shared', argv)
+        # the manifest is what validate reads back
+        from osc_imagetools import properties
+        pset = properties.read_properties_file(manifest)
+        self.assertEqual('vdi', pset.properties['disk_format'])
+        self.assertEqual(row['virtual_size'], pset.virtual_size)
+        # a dry run asks the cloud (import method, stores) but writes nothing
+        self.assertEqual([], self.glance.writes())
+
+
+class TestUpload(CommandTestCase):
+
+    def test_direct_upload_verified(self):
+        path = self.corpus.path('qcow2')
+        rc = self.run_cmd(path, '--upload', 'img', '--profile', 'uefi',
+                          '--visibility', 'private', '--tag', 't1',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        self.assertEqual(1, self.app.prepare_to_run_command.call_count)
+        row = self.row()
+        image = self.glance.images[row['image_id']]
+        self.assertEqual('active', image['status'])
+        self.assertEqual(row['md5'], image['checksum'])
+        self.assertEqual(row['sha512'], image['os_hash_value'])
+        for key, value in (('name', 'img'), ('disk_format', 'qcow2'),
+                           ('container_format', 'bare'), ('min_disk', 1),
+                           ('visibility', 'private'), ('tags', ['t1']),
+                           ('hw_firmware_type', 'uefi')):
+            self.assertEqual(value, image[key], key)
+        with open(path, 'rb') as f:
+            self.assertEqual(hashlib.md5(f.read()).hexdigest(), row['md5'])
+        self.assertEqual('done', self.steps()['upload'])
+        self.assertIn('checksum', self.checks('ok'))
+        self.assertEqual(
+            [('POST', '/images'), ('PUT', '/images/%s/file' % image['id'])],
+            self.glance.writes())
+
+    def test_glance_direct_with_stores(self):
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--import-method', 'glance-direct',
+                          '--store', 'local', '--store', 'fast',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        image = self.glance.images[self.row()['image_id']]
+        self.assertEqual('active', image['status'])
+        self.assertEqual({'method': {'name': 'glance-direct'},
+                          'stores': ['local', 'fast'],
+                          'all_stores_must_succeed': True},
+                         image['import_request'])
+        self.assertEqual(['POST', 'PUT', 'POST'],
+                         [m for m, _p in self.glance.writes()])
+
+    def test_unknown_store_refused_before_creating(self):
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--store', 'nope', '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        self.assertIn('unknown store(s) nope (this cloud has local, fast)',
+                      self.stderr())
+        self.assertEqual([], self.glance.writes())
+        self.assertEqual('skipped', self.steps()['inspect'])
+
+    def test_import_method_not_offered(self):
+        self.glance.methods = ['web-download']
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--import-method', 'glance-direct')
+        self.assertEqual(1, rc)
+        self.assertIn('does not offer the glance-direct', self.stderr())
+        self.assertEqual([], self.glance.writes())
+
+    def test_checksum_mismatch_tags(self):
+        self.glance.corrupt = True
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        image_id = self.row()['image_id']
+        self.assertIn(upload.MISMATCH_TAG, self.glance.images[image_id][
+            'tags'])
+        self.assertIn('differs', self.stderr())
+        self.assertIn('was tagged', self.stderr())
+        self.assertEqual(['checksum'], self.checks('failed'))
+
+    def test_checksum_mismatch_delete(self):
+        self.glance.corrupt = True
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--delete-on-mismatch', '--catalog-dir',
+                          self.catalog())
+        self.assertEqual(1, rc)
+        self.assertEqual({}, self.glance.images)
+        self.assertIn('was deleted', self.stderr())
+
+    def test_server_error_deletes_the_image(self):
+        self.glance.fail_upload = 503
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        self.assertEqual({}, self.glance.images)
+        self.assertIn('503 store broke', self.stderr())
+        self.assertIn('was deleted', self.stderr())
+        self.assertEqual('failed', self.steps()['upload'])
+
+    def test_undeletable_image_is_reported(self):
+        self.glance.fail_upload = 500
+        self.glance.delete_status = 403
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        (image_id,) = self.glance.images
+        self.assertIn('image %s was left in status queued' % image_id,
+                      self.stderr())
+        self.assertIn('openstack image delete %s' % image_id, self.stderr())
+
+    def test_ctrl_c_deletes_the_image(self):
+        self.glance.fail_upload = KeyboardInterrupt()
+        self.assertRaises(KeyboardInterrupt, self.run_cmd,
+                          self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual({}, self.glance.images)
+        self.assertIn('upload interrupted', self.stderr())
+        self.assertIn('was deleted', self.stderr())
+
+    def test_connection_lost_while_sending(self):
+        self.glance.fail_upload = cloud.CloudError('connection reset')
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        self.assertEqual({}, self.glance.images)
+        self.assertIn('connection reset', self.stderr())
+
+    def test_validation_reads_the_live_catalog_when_uploading(self):
+        self.glance.proxy.request.side_effect = None
+        self.glance.proxy.request.return_value = response(
+            500, {'message': 'schema unavailable'})
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img')
+        self.assertEqual(1, rc)
+        self.assertIn('schema unavailable', self.stderr())
+
+
+class TestUploadModule(testtools.TestCase):
+    """cloud.upload pieces that need no file."""
+
+    def test_compare(self):
+        from osc_imagetools.imagefile import hashing
+        local = hashing.Hashes('m', 's', 3)
+        good = {'checksum': 'm', 'os_hash_algo': 'sha512',
+                'os_hash_value': 's', 'size': 3}
+        self.assertEqual([], upload.compare(good, local))
+        bad = dict(good, checksum='x', os_hash_value='y', size=4)
+        self.assertEqual([('checksum', 'x', 'm'), ('os_hash_value', 'y', 's'),
+                          ('size', 4, 3)], upload.compare(bad, local))
+        # another os_hash_algo: md5 and size still decide
+        other = dict(good, os_hash_algo='sha256', os_hash_value='z')
+        self.assertEqual([], upload.compare(other, local))
+
+    def test_wait_for_import_failures(self):
+        glance = FakeGlance()
+        image = {'id': 'i', 'status': 'uploading',
+                 'os_glance_failed_import': 'local',
+                 'os_glance_importing_to_stores': ''}
+        glance.images['i'] = image
+        exc = self.assertRaises(cloud.CloudError, upload.wait_for_import,
+                                glance.proxy, 'i', sleep=lambda s: None)
+        self.assertIn('failed stores: local', str(exc))
+
+    def test_wait_for_import_timeout(self):
+        glance = FakeGlance()
+        glance.images['i'] = {'id': 'i', 'status': 'queued'}
+        ticks = iter(range(0, 100, 10))
+        exc = self.assertRaises(cloud.CloudError, upload.wait_for_import,
+                                glance.proxy, 'i', timeout=25,
+                                sleep=lambda s: None,
+                                clock=lambda: next(ticks))
+        self.assertIn('still queued', str(exc))
