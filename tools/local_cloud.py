@@ -5,6 +5,7 @@ gunicorn (``tools/local-cloud`` does that):
 
     tools/local-cloud start [--mode keystone|trusted] [--state DIR]
                             [--glance-port N] [--keystone-port N] [--timeout S]
+                            [--no-metadefs]
     tools/local-cloud env   [--state DIR]     # shell lines to export
     tools/local-cloud status [--state DIR]
     tools/local-cloud stop  [--state DIR]
@@ -19,7 +20,8 @@ Modes:
 Glance's configuration is derived at start time from the files the installed
 glance package ships (``<venv>/etc/glance``); nothing of glance's is copied
 into this repository. The metadef catalog loaded is the installed package's
-own ``<venv>/etc/glance/metadefs`` directory.
+own ``<venv>/etc/glance/metadefs`` directory (``--no-metadefs``: none, an
+empty catalog, e.g. for benchmarks that load it).
 
 Every failure is one line on stderr naming the log to read, exit status 1,
 and nothing left running.
@@ -141,7 +143,8 @@ class LocalCloud:
             return None
 
     # -- start ------------------------------------------------------------
-    def start(self, mode, glance_port, keystone_port, timeout):
+    def start(self, mode, glance_port, keystone_port, timeout,
+              metadefs=True):
         info = self.load()
         if info and any(self._alive(info.get('pids', {}).get(s))
                         for s in SERVICES):
@@ -178,7 +181,7 @@ class LocalCloud:
             os.makedirs(self.p(d))
         info = {'mode': mode, 'glance_port': glance_port,
                 'keystone_port': keystone_port if mode == 'keystone' else None,
-                'pids': {}, 'venv': sys.prefix}
+                'pids': {}, 'venv': sys.prefix, 'metadefs': metadefs}
         self._save(info)
         t0 = time.monotonic()
         try:
@@ -195,9 +198,11 @@ class LocalCloud:
     def _start(self, info, timeout):
         mode = info['mode']
         gconf = self._write_glance_config(info)
+        script = '"$0" --config-file "$1" db_sync'
+        if info.get('metadefs', True):
+            script += ' && "$0" --config-file "$1" db_load_metadefs "$2"'
         manage = subprocess.Popen(
-            ['/bin/sh', '-c', '"$0" --config-file "$1" db_sync && '
-             '"$0" --config-file "$1" db_load_metadefs "$2"',
+            ['/bin/sh', '-c', script,
              bin_path('glance-manage'), gconf,
              venv_path('etc', 'glance', 'metadefs')],
             stdout=open(self.log('glance-manage.log'), 'wb'),
@@ -516,6 +521,10 @@ def main(argv=None):
                             'env KEYSTONE_PORT)')
     start.add_argument('--timeout', type=int, default=90,
                        help='seconds each server has to come up')
+    start.add_argument('--no-metadefs', dest='metadefs',
+                       action='store_false',
+                       help='leave the metadef catalog empty (default: '
+                            'load glance\'s own)')
     for name in ('start', 'stop', 'env', 'status'):
         p = start if name == 'start' else sub.add_parser(name)
         p.add_argument('--state', default=DEFAULT_STATE,
@@ -526,7 +535,7 @@ def main(argv=None):
     try:
         if args.action == 'start':
             cloud.start(args.mode, args.glance_port, args.keystone_port,
-                        args.timeout)
+                        args.timeout, metadefs=args.metadefs)
         elif args.action == 'stop':
             cloud.stop()
         elif args.action == 'env':
