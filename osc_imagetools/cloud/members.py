@@ -153,7 +153,11 @@ def set_status(proxy, image_ids, project, status):
 
 
 class Caller:
-    """Who the token belongs to: project ID and name, admin or not."""
+    """Who the token belongs to: project ID and name, admin or not.
+
+    ``project_id`` is ``None`` when the authentication gives no token data
+    (a bare token with an endpoint); the caller's role is then unknown.
+    """
 
     def __init__(self, project_id, project_name=None, is_admin=False):
         self.project_id = project_id
@@ -168,6 +172,10 @@ class Caller:
         except ks_exc.ClientException as exc:
             raise cloud.CloudError(cloud._ks_message(exc),
                                    getattr(exc, 'http_status', None)) from None
+        if ref is None:
+            # a bare token and endpoint (--os-auth-type admin_token): we
+            # cannot tell whose it is; --project must say it
+            return cls(None)
         # Glance's default policy: "context_is_admin" is role:admin, and an
         # admin's image listing ignores member_status.
         roles = set(getattr(ref, 'role_names', None) or ())
@@ -186,6 +194,8 @@ def resolve_project(app, value, caller):
     """
     if value in (caller.project_id, caller.project_name):
         return caller.project_id, None
+    if caller.project_id is None:
+        return value, None  # a bare token: no catalog to find Keystone in
     from openstack import exceptions as sdk_exc
     try:
         conn = app.client_manager.sdk_connection

@@ -36,11 +36,15 @@ class _Shares:
         project, owner = caller.project_id, None
         if parsed_args.project:
             project = self._project(members, parsed_args.project, caller)
+        elif project is None:
+            raise cloud.CloudError('the token does not say its project '
+                                   '(bare token and endpoint): give --project')
         if parsed_args.owner:
             owner = self._project(members, parsed_args.owner, caller)
         # an admin's listing ignores member_status; another project's shares
         # are not in the caller's listing: ask each image's member instead
         via_members = caller.is_admin or project != caller.project_id
+        # (an unknown caller, project_id None, also goes that way)
         try:
             shares = members.list_shares(
                 proxy, project, statuses or sharing.STATUSES, owner,
