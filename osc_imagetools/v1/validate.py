@@ -173,8 +173,16 @@ class ValidateImage(base.Lister):
         from osc_imagetools.cloud import metadefs
         proxy = self._proxy()
         schema = cloud.get_schema(proxy, 'image')
-        namespaces = metadefs.fetch_catalog(
-            proxy, resource_type='OS::Glance::Image')
+        try:
+            namespaces = metadefs.fetch_catalog(
+                proxy, resource_type='OS::Glance::Image')
+        except cloud.CloudError as exc:
+            if exc.status != 404:
+                raise
+            # a namespace deleted between the listing and its detail:
+            # read the catalog again, once
+            namespaces = metadefs.fetch_catalog(
+                proxy, resource_type='OS::Glance::Image')
         if args.save_catalog:
             try:
                 count = catalog_dir.write_catalog_dir(args.save_catalog,
