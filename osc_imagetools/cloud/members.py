@@ -24,22 +24,28 @@ Writes are one ``PUT /v2/images/{id}/members/{project}`` per image
 """
 
 import concurrent.futures
+import logging
+import random
 import re
+import time
 
 from osc_imagetools import cloud
 from osc_imagetools.sharing import STATUSES
+
+LOG = logging.getLogger(__name__)
 
 # bounded pool for per-image requests: enough to hide latency, small enough
 # not to swamp a Glance API worker (and below requests' pool of 10 sockets)
 WORKERS = 8
 
 # Setting a member status is idempotent, so a 5xx answer to the PUT is sent
-# again (keystoneauth's own status-code retries). Concurrent writes make
-# Glance on SQLite answer 500 "database is locked" now and then; other
-# databases answer a deadlock the same way.
-PUT_RETRIES = dict(status_code_retries=3,
-                   retriable_status_codes=[500, 502, 503, 504],
-                   status_code_retry_delay=0.2)
+# again, up to PUT_RETRIES times with a jittered, doubling delay. Concurrent
+# writes make Glance on SQLite answer 500 "database is locked" now and then;
+# other databases answer a deadlock the same way. (keystoneauth's own
+# status_code_retries would do the resending, but it logs a WARNING line per
+# retry on stderr, which would bury the one-line-per-failure output.)
+PUT_RETRIES = 5
+RETRY_DELAY = 0.1
 
 
 def _pmap(fn, items):
@@ -139,13 +145,27 @@ def add_timestamps(proxy, shares, project):
     return shares
 
 
+def _put_status(proxy, image_id, project, status):
+    delay = RETRY_DELAY
+    for attempt in range(PUT_RETRIES + 1):
+        try:
+            return cloud.request(proxy, 'PUT', member_path(image_id, project),
+                                 json={'status': status})
+        except cloud.CloudError as exc:
+            if attempt == PUT_RETRIES or (exc.status or 0) < 500:
+                raise
+            LOG.debug('member status of %s: %s; sending again', image_id,
+                      exc)
+        time.sleep(delay * (0.5 + random.random()))
+        delay *= 2
+
+
 def set_status(proxy, image_ids, project, status):
     """Set ``project``'s member status on each image: a list aligned with
     ``image_ids`` of ``None`` (done) or the one-line reason it failed."""
     def one(image_id):
         try:
-            cloud.request(proxy, 'PUT', member_path(image_id, project),
-                          json={'status': status}, **PUT_RETRIES)
+            _put_status(proxy, image_id, project, status)
         except cloud.CloudError as exc:
             return str(exc)
         return None

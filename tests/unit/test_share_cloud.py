@@ -1,9 +1,11 @@
 """cloud.members over a fake image proxy: the requests it sends and how it
 reads the answers (Glance's real behaviour is in the functional tests)."""
 
+import collections
 import json
 import threading
 
+import fixtures
 import requests
 import testtools
 
@@ -28,6 +30,7 @@ class FakeProxy:
         # images: {id: (name, member status or None if not a member)}
         self.images = images
         self.fail_put = set(fail_put)
+        self.flaky = {}  # image id: how many PUTs answer 500 first
         self.calls = []
         self.lock = threading.Lock()
 
@@ -60,6 +63,9 @@ class FakeProxy:
             return response(200, {'image_id': image_id, 'member_id': parts[3],
                                   'status': status, 'created_at': 'c',
                                   'updated_at': 'u'})
+        if self.flaky.get(image_id):
+            self.flaky[image_id] -= 1
+            return response(500, text='database is locked')
         if image_id in self.fail_put:
             return response(403, text='<html><head><title>403 Forbidden'
                             '</title></head><body>You are not authorized'
@@ -125,8 +131,21 @@ class TestSetStatus(testtools.TestCase):
         self.assertEqual({'/images/%s/members/%s' % (i, ME) for i in ids},
                          {c[1] for c in puts})
         self.assertEqual([{'status': 'accepted'}] * 3, [c[3] for c in puts])
-        # idempotent writes are retried on 5xx by keystoneauth
-        self.assertEqual(members.PUT_RETRIES, puts[0][4])
+
+    def test_5xx_is_sent_again_4xx_is_not(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'osc_imagetools.cloud.members.RETRY_DELAY', 0))
+        proxy = FakeProxy(dict(IMAGES), fail_put={'id-2'})
+        proxy.flaky = {'id-1': 2, 'id-3': members.PUT_RETRIES + 1}
+        out = members.set_status(proxy, ['id-1', 'id-2', 'id-3'], ME,
+                                 'rejected')
+        self.assertEqual(None, out[0])
+        self.assertEqual('403 You are not authorized', out[1])
+        self.assertTrue(out[2].startswith('500 database is locked'), out)
+        puts = collections.Counter(c[1].split('/')[2] for c in proxy.calls
+                                   if c[0] == 'PUT')
+        self.assertEqual({'id-1': 3, 'id-2': 1,
+                          'id-3': members.PUT_RETRIES + 1}, puts)
 
     def test_nothing_to_write_sends_nothing(self):
         proxy = FakeProxy(dict(IMAGES))
