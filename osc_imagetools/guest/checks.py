@@ -14,6 +14,7 @@ distro-specific names (packages, files, services) are in
 
 import configparser
 import dataclasses
+import functools
 import os
 import posixpath
 import re
@@ -32,7 +33,9 @@ COLUMNS = ('Check', 'Status', 'Path', 'Detail', 'Fix')
 TRUE_WORDS = ('yes', 'true', '1', 'on', 'y')
 
 
+@functools.lru_cache(maxsize=4)
 def load_data(path=DATA_FILE):
+    """The data file (read once; treat it as read-only)."""
     with open(path) as f:
         return yaml.safe_load(f)
 
@@ -198,8 +201,8 @@ def check_datasources(facts):
     _, _, errors = facts.cloud_config()
     path, value = facts.last_setting('datasource_list')
     if errors:
-        return Check(cid, WARN, errors[0].split(':')[0],
-                     'cannot parse ' + quote_list(errors),
+        return Check(cid, WARN, errors[0][0],
+                     'cannot parse ' + quote_list(e for _, e in errors),
                      'fix the YAML syntax')
     if value is None:
         return Check(cid, PASS, facts_mod.CLOUD_CFG,

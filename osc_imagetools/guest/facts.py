@@ -177,7 +177,8 @@ class Facts:
 
     # -- cloud-init configuration -----------------------------------------
     def cloud_config(self):
-        """(merged configuration, [(file, its own dict)], [errors]) of
+        """(merged configuration, [(file, its own dict)], [(file, error)])
+        of
         ``/etc/cloud/cloud.cfg`` and ``cloud.cfg.d/*.cfg`` in cloud-init's
         order (later files win)."""
         if self._cloud is None:
@@ -192,11 +193,11 @@ class Facts:
                 except yaml.YAMLError as exc:
                     mark = getattr(exc, 'problem_mark', None)
                     where = ' line %d' % (mark.line + 1) if mark else ''
-                    errors.append('%s%s: %s' % (
-                        path, where, getattr(exc, 'problem', None) or exc))
+                    errors.append((path, '%s%s: %s' % (
+                        path, where, getattr(exc, 'problem', None) or exc)))
                     continue
                 if not isinstance(cfg, dict):
-                    errors.append('%s: not a mapping' % path)
+                    errors.append((path, '%s: not a mapping' % path))
                     continue
                 parts.append((path, cfg))
                 merged = deep_merge(merged, cfg)
