@@ -161,50 +161,63 @@ class ValidateImage(base.Lister):
         except inspect.InspectError as exc:
             raise base.UsageError(str(exc))
 
-    def _catalog(self, args):
-        """``(schema, namespaces)`` from the directory or the cloud."""
+    def _read_catalog_dir(self, path):
         from osc_imagetools.validation import catalog_dir
-        if args.catalog_dir:
-            try:
-                return catalog_dir.read_catalog_dir(args.catalog_dir)
-            except catalog_dir.CatalogDirError as exc:
-                raise base.UsageError(str(exc))
+        try:
+            return catalog_dir.read_catalog_dir(path)
+        except catalog_dir.CatalogDirError as exc:
+            raise base.UsageError(str(exc))
+
+    def _fetch(self, args, need_catalog, need_images):
+        """What the cloud must give, read concurrently (the image schema,
+        the metadef catalog and the image listing do not depend on each
+        other): ``{'schema': ..., 'catalog': ..., 'images': ...}``."""
+        import concurrent.futures
+
+        from osc_imagetools import cloud
+        self._require_auth()
+        proxy = cloud.image_proxy(self.app)
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            jobs = {}
+            if need_catalog:
+                jobs['schema'] = pool.submit(cloud.get_schema, proxy,
+                                             'image')
+                jobs['catalog'] = pool.submit(self._fetch_catalog, proxy)
+            if need_images:
+                jobs['images'] = pool.submit(self._images, args, proxy)
+            return {k: f.result() for k, f in jobs.items()}
+
+    @staticmethod
+    def _fetch_catalog(proxy):
         from osc_imagetools import cloud
         from osc_imagetools.cloud import metadefs
-        proxy = self._proxy()
-        schema = cloud.get_schema(proxy, 'image')
         try:
-            namespaces = metadefs.fetch_catalog(
+            return metadefs.fetch_catalog(
                 proxy, resource_type='OS::Glance::Image')
         except cloud.CloudError as exc:
             if exc.status != 404:
                 raise
             # a namespace deleted between the listing and its detail:
             # read the catalog again, once
-            namespaces = metadefs.fetch_catalog(
+            return metadefs.fetch_catalog(
                 proxy, resource_type='OS::Glance::Image')
-        if args.save_catalog:
-            try:
-                count = catalog_dir.write_catalog_dir(args.save_catalog,
-                                                      schema, namespaces)
-            except catalog_dir.CatalogDirError as exc:
-                raise exceptions.CommandError(str(exc))
-            self.app.stderr.write(
-                'Saved the image schema and %s to %s\n'
-                % (_plural(count, 'metadef namespace', 'metadef namespaces'),
-                   args.save_catalog))
-        return schema, namespaces
 
-    def _proxy(self):
-        from osc_imagetools import cloud
-        self._require_auth()
-        return cloud.image_proxy(self.app)
+    def _save_catalog(self, path, schema, namespaces):
+        from osc_imagetools.validation import catalog_dir
+        try:
+            count = catalog_dir.write_catalog_dir(path, schema, namespaces)
+        except catalog_dir.CatalogDirError as exc:
+            raise exceptions.CommandError(str(exc))
+        self.app.stderr.write(
+            'Saved the image schema and %s to %s\n'
+            % (_plural(count, 'metadef namespace', 'metadef namespaces'),
+               path))
 
-    def _images(self, args):
+    @staticmethod
+    def _images(args, proxy):
         """``(images, problems)``: raw image dicts to validate and one-line
         reasons for the names/IDs that could not be resolved."""
         from osc_imagetools.cloud import images as cloud_images
-        proxy = self._proxy()
         found, problems = {}, {}
         if args.images:
             found, problems = cloud_images.find_images(proxy, args.images)
@@ -232,9 +245,46 @@ class ValidateImage(base.Lister):
             raise base.UsageError('--catalog-dir and --save-catalog '
                                   'exclude each other')
 
+    def _load(self, args, wants_images):
+        """``(schema, namespaces, images, problems)`` from the catalog
+        directory and/or the cloud."""
+        from osc_imagetools import cloud
+        catalog = (self._read_catalog_dir(args.catalog_dir)
+                   if args.catalog_dir else None)
+        got = {}
+        if catalog is None or wants_images:
+            try:
+                got = self._fetch(args, catalog is None, wants_images)
+            except cloud.CloudError as exc:
+                raise exceptions.CommandError(str(exc))
+        if catalog is None:
+            catalog = got['schema'], got['catalog']
+            if args.save_catalog:
+                self._save_catalog(args.save_catalog, *catalog)
+        images, problems = got.get('images', ([], []))
+        return catalog[0], catalog[1], images, problems
+
+    def _summarize(self, items, problems, noun, strict, quiet):
+        """Count failed items, write the closing line, set the exit code."""
+        failed = len(problems)
+        warnings = 0
+        for found in items:
+            severities = {f.severity for f in found}
+            warnings += sum(1 for f in found if f.severity == 'warning')
+            if 'error' in severities or (strict and severities):
+                failed += 1
+        for problem in problems:
+            self.app.stderr.write('%s\n' % problem)
+        total = len(items) + len(problems)
+        if failed:
+            self.report_failures(failed, total, noun)
+        elif not quiet:
+            self.app.stderr.write('%d %s valid%s\n' % (
+                total, noun, ', %s' % _plural(warnings, 'warning', 'warnings')
+                if warnings else ''))
+
     # -- the command -------------------------------------------------------
     def take_action(self, parsed_args):
-        from osc_imagetools import cloud
         from osc_imagetools.validation import engine
         from osc_imagetools.validation import rules
 
@@ -249,50 +299,27 @@ class ValidateImage(base.Lister):
                 '--disk-format, --file, <image> or --all')
         try:
             rule_list = rules.load_rules(args.rule_files)
-        except rules.RuleError as exc:
+            engine.check_ignore(args.ignore, rule_list)
+        except (rules.RuleError, engine.UnknownRuleError) as exc:
             raise base.UsageError(str(exc))
-        try:
-            schema, namespaces = self._catalog(args)
-            validator = engine.Validator(schema, namespaces, rules=rule_list,
-                                         ignore=args.ignore,
-                                         quota=args.quota)
-            images, problems = (self._images(args) if wants_images
-                                else ([], []))
-        except engine.UnknownRuleError as exc:
-            raise base.UsageError(str(exc))
-        except cloud.CloudError as exc:
-            raise exceptions.CommandError(str(exc))
-
-        rows, failed, warnings = [], 0, 0
+        schema, namespaces, images, problems = self._load(args, wants_images)
+        validator = engine.Validator(schema, namespaces, rules=rule_list,
+                                     ignore=args.ignore, quota=args.quota)
         items = []
         if pset is not None:
             props, virtual_size, label = pset
             found = []
             if info is not None:
                 virtual_size = info.virtual_size
-                found += validator.check_file(props, info.format,
-                                              info.failures, label,
-                                              args.disk_file)
-            found += validator.validate(props, virtual_size, label)
-            items.append(found)
-        for image in images:
-            items.append(validator.validate(
-                image, image.get('virtual_size'), image['id'], stored=True))
-        for found in items:
-            rows.extend(found)
-            severities = {f.severity for f in found}
-            warnings += sum(1 for f in found if f.severity == 'warning')
-            if 'error' in severities or (args.strict and severities):
-                failed += 1
-        for problem in problems:
-            self.app.stderr.write('%s\n' % problem)
-        failed += len(problems)
-        total = len(items) + len(problems)
-        noun = _noun(len(images) + len(problems), int(pset is not None))
-        if failed:
-            self.report_failures(failed, total, noun)
-        elif items or not args.save_catalog:
-            self.app.stderr.write('%d %s valid%s\n' % (
-                total, noun, ', %s' % _plural(warnings, 'warning', 'warnings')
-                if warnings else ''))
-        return COLUMNS, [tuple(f) for f in rows]
+                found = validator.check_file(props, info.format,
+                                             info.failures, label,
+                                             args.disk_file)
+            items.append(found + validator.validate(props, virtual_size,
+                                                    label))
+        items += [validator.validate(i, i.get('virtual_size'), i['id'],
+                                     stored=True) for i in images]
+        self._summarize(items, problems,
+                        _noun(len(images) + len(problems), int(bool(pset))),
+                        args.strict, quiet=not items and not problems
+                        and bool(args.save_catalog))
+        return COLUMNS, [tuple(f) for found in items for f in found]

@@ -64,6 +64,18 @@ class UnknownRuleError(ValueError):
     """``ignore`` names a rule id that does not exist."""
 
 
+def check_ignore(ignore, rules):
+    """Raise :class:`UnknownRuleError` when ``ignore`` names a rule that
+    is neither built in nor in ``rules`` (the loaded rule table)."""
+    known = set(BUILTIN_RULES) | {r['id'] for r in rules}
+    unknown = sorted(set(ignore) - known)
+    if unknown:
+        raise UnknownRuleError(
+            'unknown rule id%s %s (known: %s)'
+            % ('s' if len(unknown) > 1 else '', ', '.join(unknown),
+               ', '.join(sorted(known))))
+
+
 def display(value):
     """A property value as one line of text for the ``Value`` column."""
     if value is None:
@@ -86,15 +98,12 @@ class Validator:
         if rules is None:
             rules = rules_mod.load_rules()
         self.rules = rules_mod.RuleEngine(rules)
-        unknown = sorted(set(ignore) - set(self.rule_ids()))
-        if unknown:
-            raise UnknownRuleError(
-                'unknown rule id%s %s (known: %s)'
-                % ('s' if len(unknown) > 1 else '', ', '.join(unknown),
-                   ', '.join(sorted(self.rule_ids()))))
+        check_ignore(ignore, rules)
         self.ignore = frozenset(ignore)
         self.checker = values.ValueChecker()
         self._known = None
+        self._cache = {}
+        self._unknown_messages = {}
 
     def rule_ids(self):
         return list(BUILTIN_RULES) + self.rules.ids()
@@ -131,13 +140,33 @@ class Validator:
                 add(issue.property, issue.value, ERROR, issue.rule,
                     issue.message)
         for name in sorted(props):
-            self._check_property(name, props[name], add, stored)
+            for finding in self._property_findings(name, props[name]):
+                add(*finding)
         self._check_objects(props, add)
         for hit in self.rules.evaluate(props, virtual_size):
             add(hit.property, hit.value, hit.severity, hit.rule, hit.message)
         return out
 
-    def _check_property(self, name, value, add, stored):
+    def _property_findings(self, name, value):
+        """``(name, value, severity, rule, message)`` tuples for one
+        property; cached, as images of one cloud share most values."""
+        if name.startswith(schema_mod.RESERVED_PREFIX) or (
+                self.schema and self.schema.is_core(name)
+                and name not in self.catalog):
+            return ()  # nothing beyond the schema check
+        if not isinstance(value, str):
+            key = None
+        else:
+            key = (name, value)
+            if key in self._cache:
+                return self._cache[key]
+        out = []
+        self._check_property(name, value, lambda *f: out.append(f))
+        if key is not None:
+            self._cache[key] = out
+        return out
+
+    def _check_property(self, name, value, add):
         if name.startswith(schema_mod.RESERVED_PREFIX):
             return  # Glance's own (reported by the schema check if given)
         is_core = bool(self.schema and self.schema.is_core(name))
@@ -176,6 +205,11 @@ class Validator:
                    for d in definitions)
 
     def _unknown(self, name):
+        if name not in self._unknown_messages:
+            self._unknown_messages[name] = self._unknown_message(name)
+        return self._unknown_messages[name]
+
+    def _unknown_message(self, name):
         msg = ("%s is not defined by the image schema, the metadef catalog "
                "or Nova's image properties" % name)
         hint = values.suggest(name, self.known_names(), cutoff=0.8)

@@ -20,6 +20,8 @@ cloud are Glance's JSON and are checked as they are.
 """
 
 import collections
+import json
+import re
 
 import jsonschema
 
@@ -46,6 +48,8 @@ RULES = (RULE_READ_ONLY, RULE_RESERVED, RULE_KEY_LENGTH, RULE_NOT_STRING,
          RULE_QUOTA, RULE_TYPE, RULE_ENUM, RULE_LENGTH, RULE_PATTERN,
          RULE_OTHER)
 
+_MEMBER_KEYWORDS = ('properties', 'patternProperties',
+                    'additionalProperties')
 _JSON_TYPES = {'NoneType': 'null', 'bool': 'a boolean', 'int': 'a number',
                'float': 'a number', 'list': 'a list', 'dict': 'a mapping'}
 _RULE_OF = {'type': RULE_TYPE, 'enum': RULE_ENUM, 'maxLength': RULE_LENGTH,
@@ -66,7 +70,17 @@ class SchemaChecker:
         self.read_only = frozenset(
             k for k, v in self.core.items() if v.get('readOnly'))
         self.quota = quota
-        self.validator = jsonschema.Draft4Validator(schema)
+        # jsonschema applies "properties", "patternProperties" and
+        # "additionalProperties" member by member; doing the same here lets
+        # the result for a (name, value) pair be reused across images,
+        # while any other top-level keyword still sees the whole object.
+        self.patterns = [(re.compile(p), sub) for p, sub in
+                         (schema.get('patternProperties') or {}).items()]
+        self.additional = schema.get('additionalProperties', {})
+        self.object_validator = jsonschema.Draft4Validator(
+            {k: v for k, v in schema.items() if k not in _MEMBER_KEYWORDS})
+        self._validators = {}
+        self._cache = {}
 
     def is_core(self, name):
         return name in self.core
@@ -123,7 +137,9 @@ class SchemaChecker:
                     '%d (400)' % (len(name), MAX_KEY_LENGTH)))
                 continue
             instance[name] = value
-        for err in self.validator.iter_errors(instance):
+        for name, value in instance.items():
+            issues.extend(self._member_issues(name, value))
+        for err in self.object_validator.iter_errors(instance):
             issues.append(self._issue(err, instance))
         if self.quota is not None and 0 <= self.quota < extra:
             issues.append(Issue(
@@ -131,6 +147,42 @@ class SchemaChecker:
                 '%d custom properties: more than the quota of %d '
                 '(Glance answers 413)' % (extra, self.quota)))
         return issues
+
+    def _member_schemas(self, name):
+        if name not in self._validators:
+            subs = []
+            if name in self.core:
+                subs.append(self.core[name])
+            subs += [sub for regex, sub in self.patterns if regex.search(name)]
+            if not subs:
+                subs.append(self.additional)
+            self._validators[name] = [
+                None if sub is False else jsonschema.Draft4Validator(
+                    {} if sub is True else sub) for sub in subs]
+        return self._validators[name]
+
+    def _member_issues(self, name, value):
+        if isinstance(value, str):
+            key = (name, value)
+        else:
+            try:
+                key = (name, json.dumps(value, sort_keys=True))
+            except (TypeError, ValueError):
+                key = None
+        if key is not None and key in self._cache:
+            return self._cache[key]
+        out = []
+        for validator in self._member_schemas(name):
+            if validator is None:
+                out.append(Issue(name, value, RULE_OTHER,
+                                 'this cloud allows no property %s' % name))
+                continue
+            for err in validator.iter_errors(value):
+                err.path.appendleft(name)
+                out.append(self._issue(err, {name: value}))
+        if key is not None:
+            self._cache[key] = out
+        return out
 
     def _issue(self, err, instance):
         path = list(err.absolute_path)
