@@ -163,10 +163,10 @@ class SchemaChecker:
 
     def _member_issues(self, name, value):
         if isinstance(value, str):
-            key = (name, value)
-        else:
+            key = (name, True, value)
+        else:  # JSON text of another type: never equal to a string key
             try:
-                key = (name, json.dumps(value, sort_keys=True))
+                key = (name, False, json.dumps(value, sort_keys=True))
             except (TypeError, ValueError):
                 key = None
         if key is not None and key in self._cache:
