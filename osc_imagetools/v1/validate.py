@@ -115,9 +115,9 @@ class ValidateImage(base.Lister):
         where.add_argument(
             '--catalog-dir', metavar='<dir>',
             help='Read the image schema and metadef catalog from <dir> '
-                 '(image-schema.json + metadefs/*.json) instead of the '
-                 'cloud; no credentials needed unless images are read '
-                 'from the cloud')
+                 '(image-schema.json and a metadefs directory of namespace '
+                 'JSON files) instead of the cloud; no credentials needed '
+                 'unless images are read from the cloud')
         where.add_argument(
             '--save-catalog', metavar='<dir>',
             help="Write the cloud's image schema and metadef catalog to "
