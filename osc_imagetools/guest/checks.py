@@ -361,6 +361,8 @@ def fix_firewall(facts, result):
             changes.append(Change(UFW_CONF, 'edited', 'ENABLED=no'))
             continue
         for link in links:
+            if root.lstat(link) is None:  # seen under another name
+                continue
             root.remove(link)
             changes.append(Change(link, 'removed', 'disables ' + name))
         # what "systemctl disable" also removes: Alias= links to the unit

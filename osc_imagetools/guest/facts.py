@@ -139,6 +139,9 @@ class Facts:
         links = {}
         root = self.root
         for base in SYSTEMD_DIRS:
+            # merged /usr: /lib/systemd/system is /usr/lib/systemd/system
+            if base == '/lib/systemd/system' and root.is_link('/lib'):
+                continue
             for d in root.listdir(base):
                 if d.endswith(('.wants', '.requires')):
                     for name in root.listdir(posixpath.join(base, d)):

@@ -66,7 +66,8 @@ def _last_error(text):
     """The most useful line of guestfish's stderr, without its prefix."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errors = [ln for ln in lines if 'error:' in ln]
-    line = (errors or lines or ['guestfish failed'])[-1]
+    # "foo: unknown command" comes first, followed by advice
+    line = errors[-1] if errors else (lines or ['guestfish failed'])[0]
     if 'error:' in line:
         line = line.split('error:', 1)[1].strip()
     return line
@@ -121,9 +122,10 @@ class Guestfish:
                         % _last_error(self._drain_err()))
                 self._out += data
         out, self._out = self._out.split(end, 1)
+        # warnings (libguestfs', QEMU's) are not failures
         err = '\n'.join(
             ln for ln in self._drain_err(wait=0).splitlines()
-            if ln.strip() and 'libguestfs: warning:' not in ln)
+            if ln.strip() and 'warning:' not in ln)
         if err:
             raise FishError(_last_error(err))
         return out.decode('utf-8', 'replace')
@@ -166,6 +168,10 @@ def launch(image, fmt, readonly, env=None):
     :class:`Guestfish` (retrying with TCG when KVM is broken)."""
     global _use_tcg
     env = dict(os.environ if env is None else env)
+    # their output on stderr would read as errors (libguestfs-test-tool
+    # is the tool to debug the appliance)
+    env.pop('LIBGUESTFS_DEBUG', None)
+    env.pop('LIBGUESTFS_TRACE', None)
     user_chose = 'LIBGUESTFS_BACKEND_SETTINGS' in env
     if _use_tcg and not user_chose:
         env.update(TCG_ENV)

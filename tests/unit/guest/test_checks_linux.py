@@ -332,6 +332,17 @@ class TestFirewall(base.GuestTestCase):
         self.assertFalse(t.exists(alias))
         self.assertTrue(t.exists(unit))
 
+    def test_vendor_link_on_merged_usr_counted_once(self):
+        t = self.tree(trees.ubuntu)  # /lib -> usr/lib
+        t.write('/usr/lib/systemd/system/nftables.service', '[Unit]\n')
+        link = '/usr/lib/systemd/system/sysinit.target.wants/nftables.service'
+        t.link(link, '../nftables.service')
+        row = self.check(t, 'linux.firewall', 'warn')
+        self.assertEqual(link, row.path)
+        _, changes = self.fix_and_recheck(t, 'linux.firewall')
+        self.assertEqual(['removed %s (disables nftables.service)' % link],
+                         [str(c) for c in changes])
+
     def test_sysv_iptables(self):
         t = self.tree(trees.debian)
         t.link('/etc/rc3.d/S05iptables', '../init.d/iptables')

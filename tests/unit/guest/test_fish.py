@@ -37,10 +37,13 @@ FAKE_GUESTFISH = textwrap.dedent('''\
                 sys.stderr.flush()
         elif line.startswith('-statns'):
             print('st_mode: 33188\\nst_size: 5', flush=True)
+        elif line == '-debugged':
+            print(os.environ.get('LIBGUESTFS_DEBUG', 'no debug'), flush=True)
         elif line == '-quit':
             sys.exit(3)
         else:
-            sys.stderr.write('libguestfs: warning: ignored\\n')
+            sys.stderr.write('libguestfs: warning: ignored\\n'
+                             'qemu-system-x86_64: warning: ignored too\\n')
             sys.stderr.write('*stdin*:1: libguestfs: error: %%s: No such '
                              'file or directory\\n' %% line.split()[0][1:])
             sys.stderr.flush()
@@ -60,7 +63,8 @@ class TestHelpers(testtools.TestCase):
             fish._last_error('libguestfs: warning: w\n*stdin*:5: libguestfs:'
                              ' error: download: /x: No such file or '
                              'directory\n'))
-        self.assertEqual('plain', fish._last_error('plain\n'))
+        self.assertEqual('foo: unknown command', fish._last_error(
+            'foo: unknown command\nDid you mean to open a disk image?\n'))
 
     def test_parse_stat(self):
         st = fish._parse_stat('st_dev: 2048\nst_mode: 41471\nst_size: 15\n')
@@ -80,7 +84,8 @@ class TestLaunch(testtools.TestCase):
             f.write(FAKE_GUESTFISH)
         os.chmod(exe, 0o755)
         self.log = os.path.join(self.tmp, 'log')
-        self.env = {'PATH': bindir, 'FAKE_LOG': self.log}
+        self.env = {'PATH': bindir, 'FAKE_LOG': self.log,
+                    'LIBGUESTFS_DEBUG': '1'}
         self.addCleanup(setattr, fish, '_use_tcg', fish._use_tcg)
         fish._use_tcg = False
 
@@ -95,6 +100,7 @@ class TestLaunch(testtools.TestCase):
                          g.call('statns', '/etc/passwd'))
         e = self.assertRaises(fish.FishError, g.call, 'download', '/x', '/y')
         self.assertEqual('download: No such file or directory', str(e))
+        self.assertEqual('no debug\n', g.call('debugged'))
         # the process is still usable after an error
         self.assertEqual('st_mode: 33188\nst_size: 5\n',
                          g.call('statns', '/etc/passwd'))
