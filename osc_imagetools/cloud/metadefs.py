@@ -33,9 +33,13 @@ from osc_imagetools.metadef import plan as mplan
 
 NAMESPACES = '/metadefs/namespaces'
 DETAIL_WORKERS = 8
-# Namespaces written in parallel. Each namespace's own requests stay in
-# order; Glance serialises the database writes anyway.
-WRITE_WORKERS = 4
+# Writes go one at a time. Glance creates a namespace's children one by
+# one without a transaction around them, and creates a resource type the
+# first time an association names it: two namespaces written in parallel
+# race on the same new resource type, and on SQLite fail with "database is
+# locked" (500) - leaving half-created namespaces behind (seen against the
+# local Glance 33 with 4 parallel writers). Reads stay concurrent.
+WRITE_WORKERS = 1
 SCHEMAS = ('namespace', 'property', 'object', 'tag')
 
 
@@ -60,24 +64,25 @@ def get_namespace(proxy, name):
     return cloud.get_json(proxy, _path(name))
 
 
+def _detail(proxy, name, missing_ok):
+    try:
+        return get_namespace(proxy, name)
+    except cloud.CloudError as exc:
+        if missing_ok and exc.status == 404:
+            return None
+        raise
+
+
 def get_namespaces(proxy, names, missing_ok=False):
     """Details of ``names``, fetched concurrently, in that order.
     ``missing_ok`` leaves out namespaces deleted since they were listed."""
     names = list(names)
     if not names:
         return []
-
-    def one(name):
-        try:
-            return get_namespace(proxy, name)
-        except cloud.CloudError as exc:
-            if missing_ok and exc.status == 404:
-                return None
-            raise
-
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=min(DETAIL_WORKERS, len(names))) as pool:
-        return [d for d in pool.map(one, names) if d is not None]
+        found = pool.map(lambda n: _detail(proxy, n, missing_ok), names)
+        return [d for d in found if d is not None]
 
 
 def fetch_catalog(proxy, resource_type=None, names=None):
@@ -93,14 +98,32 @@ def fetch_catalog(proxy, resource_type=None, names=None):
     return sorted(details, key=lambda ns: ns['namespace'])
 
 
-def fetch_schemas(proxy):
-    """The live ``/v2/schemas/metadefs/{namespace,property,object,tag}``
-    schemas, fetched concurrently."""
+def fetch_for_sync(proxy, names, in_scope):
+    """Everything a sync reads, concurrently: the four live schemas, the
+    listing, and the details of ``names`` that exist (they start as soon
+    as the listing is in, while the schemas may still be on their way).
+
+    Returns ``(schemas, listed, details)``: ``listed`` maps the names of
+    the namespaces in scope (``in_scope(name)``) to their listing entry,
+    ``details`` the existing ``names`` to their full JSON."""
     with concurrent.futures.ThreadPoolExecutor(
-            max_workers=len(SCHEMAS)) as pool:
-        found = pool.map(
-            lambda k: cloud.get_schema(proxy, 'metadefs/%s' % k), SCHEMAS)
-        return dict(zip(SCHEMAS, found))
+            max_workers=DETAIL_WORKERS) as pool:
+        schema_futures = {
+            kind: pool.submit(cloud.get_schema, proxy, 'metadefs/' + kind)
+            for kind in SCHEMAS}
+        listed = {s['namespace']: s
+                  for s in list_namespaces(proxy)
+                  if in_scope(s['namespace'])}
+        # missing_ok: deleted since it was listed
+        detail_futures = [pool.submit(_detail, proxy, n, True)
+                          for n in sorted(names) if n in listed]
+        details = {}
+        for future in detail_futures:
+            detail = future.result()
+            if detail is not None:
+                details[detail['namespace']] = detail
+        schemas = {k: f.result() for k, f in schema_futures.items()}
+    return schemas, listed, details
 
 
 # -- writing ---------------------------------------------------------------
@@ -270,10 +293,12 @@ def apply_namespace(proxy, nsplan):
 
 
 def apply(proxy, plans, workers=WRITE_WORKERS):
-    """Carry out ``plans`` (namespaces in parallel)."""
+    """Carry out ``plans``, namespace by namespace (see WRITE_WORKERS)."""
     todo = [p for p in plans if p.writes and not p.blocked]
-    if not todo:
+    if workers <= 1:
+        for p in todo:
+            apply_namespace(proxy, p)
         return
     with concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(workers, len(todo))) as pool:
+            max_workers=min(workers, len(todo) or 1)) as pool:
         list(pool.map(lambda p: apply_namespace(proxy, p), todo))

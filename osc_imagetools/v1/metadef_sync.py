@@ -123,21 +123,17 @@ class SyncMetadefs(base.Lister):
                                   % ', '.join(missing))
 
         proxy = cloud.image_proxy(self.app)
-        desired, problems = validate.check(docs, metadefs.fetch_schemas(proxy))
+        schemas, listed, details = metadefs.fetch_for_sync(proxy, names,
+                                                           in_scope)
+        desired, problems = validate.check(docs, schemas)
         if problems:
             for problem in problems:
                 self.app.stderr.write('%s\n' % problem)
             raise exceptions.CommandError(
                 '%d problem(s) in the metadef files; nothing was written'
                 % len(problems))
-        listed = {s['namespace']: s
-                  for s in metadefs.list_namespaces(proxy)
-                  if in_scope(s['namespace'])}
         current = dict(listed) if args.prune else {}
-        for detail in metadefs.get_namespaces(
-                proxy, [n for n in sorted(desired) if n in listed],
-                missing_ok=True):
-            current[detail['namespace']] = detail
+        current.update(details)
         plans = plan.plan({n: d for n, (_, d) in desired.items()}, current,
                           mode=args.mode or plan.MERGE, prune=args.prune,
                           allow_protected=args.allow_protected)
