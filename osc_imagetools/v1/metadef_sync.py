@@ -12,10 +12,10 @@ COLUMNS = ('Namespace', 'Kind', 'Name', 'Action', 'Result')
 class SyncMetadefs(base.Lister):
     """Make the cloud's metadef catalog match metadef JSON files.
 
-    Reads namespaces in the format glance ships in etc/metadefs/*.json,
-    checks every file against the cloud's live metadef schemas (any
-    problem: nothing is written, exit 1), compares them with the cloud and
-    prints one row per change. Writes need the admin role.
+    Reads namespaces in the format of the JSON files glance ships in
+    etc/metadefs, checks every file against the cloud's live metadef
+    schemas (any problem: nothing is written, exit 1), compares them with
+    the cloud and prints one row per change. Writes need the admin role.
     """
 
     def get_parser(self, prog_name):
