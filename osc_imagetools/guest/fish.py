@@ -240,7 +240,7 @@ class GuestfishRoot(roots.Root):
             points = []
             for line in self._fish.call(
                     'inspect-get-mountpoints', root).splitlines():
-                mp, _, dev = line.partition(':')
+                mp, _, dev = line.partition(':')  # "/boot: /dev/sda1"
                 if dev.strip():
                     points.append((mp.strip(), dev.strip()))
             for mp, dev in sorted(points, key=lambda p: len(p[0])):
@@ -255,7 +255,8 @@ class GuestfishRoot(roots.Root):
             return
         filesystems = []
         for line in self._fish.call('list-filesystems').splitlines():
-            dev, _, fstype = line.partition(':')
+            # "/dev/sda1: ext4", "btrfsvol:/dev/sda2/root: btrfs"
+            dev, _, fstype = line.rpartition(':')
             if fstype.strip() not in ('', 'swap', 'unknown'):
                 filesystems.append(dev.strip())
         if len(filesystems) != 1:
