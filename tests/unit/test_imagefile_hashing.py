@@ -36,10 +36,10 @@ class TestHashing(testtools.TestCase):
         self.assertEqual(os.path.getsize(path), result.size)
 
     def test_chunk_sizes_and_edges(self):
-        for size in (0, 1, 511, 4096, 65537):
+        for size in (0, 1, 511, 4096, 20001):
             data = os.urandom(size)
             path = self.make(data, 'f%d' % size)
-            for chunk in (1, 7, 4096, 1 << 20):
+            for chunk in (7, 4096, 1 << 20):
                 self.assertEqual(self.expected(data), hashing.hash_file(
                     path, chunk_size=chunk), (size, chunk))
 
