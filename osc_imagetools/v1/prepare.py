@@ -27,8 +27,6 @@ from cliff import columns
 
 from osc_imagetools.v1 import base
 
-LOG = logging.getLogger(__name__)
-
 GiB = 1024 ** 3
 CONVERT_TARGETS = ('raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx')
 VISIBILITIES = ('public', 'private', 'shared', 'community')
@@ -172,8 +170,9 @@ class PrepareImage(base.ShowOne):
     before anything is converted or uploaded.
     """
 
-    # offline use (no --upload) needs no cloud; see _proxy()
+    # offline use (no --upload) needs no cloud; see _get_proxy()
     auth_required = False
+    proxy = None
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
