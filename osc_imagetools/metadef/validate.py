@@ -67,6 +67,10 @@ class Checker:
                 schema, format_checker=cls.FORMAT_CHECKER)
 
     def _schema_problems(self, kind, instance, path, where):
+        if not isinstance(instance, dict):
+            # glance's item schemas do not say "type": "object" themselves
+            return [Problem(path, where, "%r is not of type 'object'"
+                            % (instance,))]
         errors = sorted(self.validators[kind].iter_errors(instance),
                         key=lambda e: (list(map(str, e.absolute_path)),
                                        e.message))
@@ -100,6 +104,13 @@ class Checker:
             problems += _duplicates(path, 'tags', tags, 'tag')
         assocs = doc.get('resource_type_associations')
         if isinstance(assocs, list):
+            # the namespace schema leaves the name optional; Glance's model
+            # (and its resource_type schema) require it
+            for i, assoc in enumerate(assocs):
+                if isinstance(assoc, dict) and 'name' not in assoc:
+                    problems.append(Problem(
+                        path, 'resource_type_associations[%d]' % i,
+                        "'name' is a required property"))
             problems += _duplicates(path, 'resource_type_associations',
                                     assocs, 'resource type association')
         return problems
@@ -109,10 +120,10 @@ class Checker:
         for name in props:
             schema = props[name]
             w = '%s.%s' % (where, name)
-            if kind == 'property' and isinstance(schema, dict):
-                # the property schema wants the name inside
-                schema = dict(schema, name=name)
             if kind == 'property':
+                if isinstance(schema, dict):
+                    # the property schema wants the name inside
+                    schema = dict(schema, name=name)
                 problems += self._schema_problems(kind, schema, path, w)
             if isinstance(schema, dict):
                 problems += [Problem(path, _where(w, p), m)

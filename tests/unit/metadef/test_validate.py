@@ -89,6 +89,21 @@ class TestProblems(testtools.TestCase):
              "('nom' was unexpected)"],
             messages(problems))
 
+    def test_association_without_name(self):
+        self.doc['resource_type_associations'].append({'prefix': 'x_'})
+        self.assertEqual("f0.json: resource_type_associations[2]: 'name' "
+                         "is a required property", self.one(self.doc))
+
+    def test_wrong_shapes_are_problems_not_crashes(self):
+        for key, value in (('properties', {'a': 'text'}),
+                           ('properties', []), ('objects', [5]),
+                           ('objects', [{'name': 'o', 'properties': []}]),
+                           ('tags', {'a': 1}), ('tags', ['a']),
+                           ('resource_type_associations', ['a'])):
+            doc = dict(self.doc, **{key: value})
+            found, problems = check(doc)
+            self.assertNotEqual([], problems, (key, value))
+
     def test_values_glance_cannot_store(self):
         props = self.doc['properties']
         props['mem_encryption_model']['enum'].append(3)
