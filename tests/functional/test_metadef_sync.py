@@ -274,6 +274,8 @@ class TestModes(MetadefTestCase):
             res, rows = self.sync(self.files, *mode)
             self.assertEqual([(name, 'namespace', name, 'unchanged', '')],
                              [tuple(r.values()) for r in rows])
+        res, rows = self.sync(self.files, '--overwrite', '--quiet-unchanged')
+        self.assertEqual([], rows)
         self.assertEqual([], self.writes_since(mark))
 
     def test_dry_run_writes_nothing(self):
