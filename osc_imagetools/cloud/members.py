@@ -39,9 +39,10 @@ LOG = logging.getLogger(__name__)
 WORKERS = 8
 
 # Setting a member status is idempotent, so a 5xx answer to the PUT is sent
-# again, up to PUT_RETRIES times with a jittered, doubling delay. Concurrent
-# writes make Glance on SQLite answer 500 "database is locked" now and then;
-# other databases answer a deadlock the same way. (keystoneauth's own
+# again, up to PUT_RETRIES times with a jittered, doubling delay (seen here:
+# under concurrent writes, Glance on SQLite answers some of them 500
+# "database is locked"; a 503 from a restarting API is the same kind of
+# transient answer). 4xx answers are final. (keystoneauth's own
 # status_code_retries would do the resending, but it logs a WARNING line per
 # retry on stderr, which would bury the one-line-per-failure output.)
 PUT_RETRIES = 5

@@ -4,8 +4,11 @@ reads the answers (Glance's real behaviour is in the functional tests)."""
 import collections
 import json
 import threading
+from unittest import mock
 
 import fixtures
+from keystoneauth1 import access
+from openstack import exceptions as sdk_exc
 import requests
 import testtools
 
@@ -151,3 +154,57 @@ class TestSetStatus(testtools.TestCase):
         proxy = FakeProxy(dict(IMAGES))
         self.assertEqual([], members.set_status(proxy, [], ME, 'accepted'))
         self.assertEqual([], proxy.calls)
+
+
+class TestProjects(testtools.TestCase):
+
+    def app(self, auth_ref=None, find=None):
+        app = mock.Mock(spec=['client_manager'])
+        app.client_manager = mock.Mock(spec=['auth_ref', 'sdk_connection'])
+        app.client_manager.auth_ref = auth_ref
+        app.client_manager.sdk_connection.identity.find_project.side_effect \
+            = find
+        return app
+
+    def ref(self, roles):
+        return access.create(body={'token': {
+            'methods': ['password'], 'expires_at': '2099-01-01T00:00:00Z',
+            'project': {'id': ME, 'name': 'consumer',
+                        'domain': {'id': 'default', 'name': 'Default'}},
+            'roles': [{'id': r, 'name': r} for r in roles],
+            'user': {'id': 'u', 'name': 'consumer',
+                     'domain': {'id': 'default', 'name': 'Default'}}}})
+
+    def test_caller_from_token(self):
+        who = members.Caller.of(self.app(self.ref(['member', 'reader'])))
+        self.assertEqual((ME, 'consumer', False),
+                         (who.project_id, who.project_name, who.is_admin))
+        self.assertTrue(members.Caller.of(
+            self.app(self.ref(['admin', 'member']))).is_admin)
+        self.assertIsNone(members.Caller.of(self.app(None)).project_id)
+
+    def test_own_project_needs_no_lookup(self):
+        app = self.app(find=AssertionError('no Keystone call'))
+        caller = members.Caller(ME, 'consumer')
+        self.assertEqual((ME, None),
+                         members.resolve_project(app, 'consumer', caller))
+
+    def test_forbidden_lookup_takes_the_value_as_an_id(self):
+        app = self.app(find=sdk_exc.ForbiddenException('403'))
+        caller = members.Caller(ME, 'consumer')
+        pid = 'a90c92a24a264acfbf585de99ef77842'
+        self.assertEqual((pid, None),
+                         members.resolve_project(app, pid, caller))
+        value, note = members.resolve_project(app, 'producer', caller)
+        self.assertEqual('producer', value)
+        self.assertIn('used as a project ID', note)
+
+    def test_admin_lookup_and_unknown_project(self):
+        caller = members.Caller(ME, 'admin', is_admin=True)
+        found = mock.Mock(id='a90c92a24a264acfbf585de99ef77842')
+        self.assertEqual((found.id, None), members.resolve_project(
+            self.app(find=[found]), 'producer', caller))
+        exc = self.assertRaises(
+            cloud.CloudError, members.resolve_project,
+            self.app(find=sdk_exc.ResourceNotFound('nope')), 'nope', caller)
+        self.assertEqual("no project 'nope' in Keystone", str(exc))
