@@ -71,16 +71,22 @@ class MetadefTestCase(base.FunctionalTestCase):
         return resp.json()
 
     def remove_namespace(self, namespace):
-        ns = self.glance(namespace)
-        if ns is None:
-            return
-        if ns.get('protected'):
-            fields = {k: ns[k] for k in ('namespace', 'display_name',
-                                         'description', 'visibility',
-                                         'owner') if ns.get(k)}
-            self.admin.put('%s/%s' % (NAMESPACES, namespace),
-                           json=dict(fields, protected=False))
-        self.admin.delete('%s/%s' % (NAMESPACES, namespace))
+        path = '%s/%s' % (NAMESPACES, namespace)
+        for attempt in range(3):
+            ns = self.glance(namespace)
+            if ns is None:
+                return
+            if ns.get('protected'):
+                fields = {k: ns[k] for k in ('namespace', 'display_name',
+                                             'description', 'visibility',
+                                             'owner') if ns.get(k)}
+                self.admin.put(path, json=dict(fields, protected=False))
+            if self.admin.delete(path).status_code == 204:
+                return
+            # 500 "database is locked" while other tests write to the
+            # shared SQLite database
+            time.sleep(1)
+        self.fail('could not delete namespace %s' % namespace)
 
     def create_directly(self, doc):
         """Put a namespace into Glance without the command under test."""
