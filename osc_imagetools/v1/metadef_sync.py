@@ -76,16 +76,15 @@ class SyncMetadefs(base.Lister):
             raise base.UsageError('--export cannot be combined with '
                                   '--prune, --prefer-new, --overwrite or '
                                   '--allow-protected')
+        from osc_imagetools import cloud
         try:
             if args.export:
                 rows = self._export(args)
             else:
                 rows = self._sync(args)
-        except Exception as exc:
-            from osc_imagetools import cloud
-            if isinstance(exc, cloud.CloudError):
-                raise exceptions.CommandError(str(exc)) from None
-            raise
+        except cloud.CloudError as exc:
+            # one line, e.g. "403 You are not authorized ..."
+            raise exceptions.CommandError(str(exc)) from None
         return COLUMNS, rows
 
     # The steps below import the engines and the cloud module when they

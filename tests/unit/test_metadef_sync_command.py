@@ -7,6 +7,7 @@ import os
 from unittest import mock
 
 import fixtures
+from osc_lib import exceptions
 import testtools
 
 from osc_imagetools.cloud import metadefs as cloud_metadefs
@@ -89,6 +90,24 @@ class TestArguments(testtools.TestCase):
              missing + ': no such file or directory',
              'openstack image metadef sync: error: 2 of the paths cannot '
              'be read; nothing was sent to the cloud'], err)
+
+
+class TestCloudErrors(testtools.TestCase):
+
+    def test_cloud_error_is_one_line_command_error(self):
+        app = FakeApp()
+        proxy = RecordingProxy(refuse=None)
+        proxy.request = lambda path, method, **kw: Response(
+            503, {'message': 'Service\nUnavailable'})
+        app.client_manager = mock.Mock(spec=['sdk_connection'])
+        app.client_manager.sdk_connection.image = proxy
+        cmd = metadef_sync.SyncMetadefs(app, None,
+                                        cmd_name='image metadef sync')
+        parser = cmd.get_parser('openstack image metadef sync')
+        exc = self.assertRaises(
+            exceptions.CommandError, cmd.run,
+            parser.parse_args([base.GLANCE_METADEFS]))
+        self.assertEqual('503 Service Unavailable', str(exc))
 
 
 class Response:
