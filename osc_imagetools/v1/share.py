@@ -105,22 +105,35 @@ class AcceptShares(_Shares, base.Lister):
         from osc_imagetools.sharing import select
 
         target = select.target_status(parsed_args.reject, parsed_args.pending)
-        proxy, project, owner, shares = self.incoming(parsed_args)
-        if parsed_args.all:
-            picks = select.select_all(shares, target, owner,
-                                      parsed_args.name_prefix)
-        else:
-            picks = select.resolve(parsed_args.images, shares, owner,
-                                   parsed_args.name_prefix)
-            lookups = [p.item for p in picks if p.lookup]
-            if lookups:
-                picks = select.complete(
-                    picks, members.get_shares(proxy, lookups, project))
+        proxy, project, picks = self._picks(parsed_args, target)
         result = plan.Plan(picks, target, parsed_args.dry_run)
         result.record(members.set_status(proxy, result.write_ids, project,
                                          target))
         self.report_failures(result.failed, len(result.rows), 'images')
         return result.table()
+
+    def _picks(self, parsed_args, target):
+        """``(proxy, project, picks)``: the shares ``--all`` selects, or
+        the named images resolved (unknown IDs asked about one by one)."""
+        from osc_imagetools.cloud import members
+        from osc_imagetools import sharing
+        from osc_imagetools.sharing import select
+
+        if parsed_args.all:
+            # only the shares not yet in the target status: one listing less
+            proxy, project, owner, shares = self.incoming(
+                parsed_args, [s for s in sharing.STATUSES if s != target])
+            return proxy, project, select.select_all(
+                shares, target, owner, parsed_args.name_prefix)
+        # names resolve among shares in every status
+        proxy, project, owner, shares = self.incoming(parsed_args)
+        picks = select.resolve(parsed_args.images, shares, owner,
+                               parsed_args.name_prefix)
+        lookups = [p.item for p in picks if p.lookup]
+        if lookups:
+            picks = select.complete(
+                picks, members.get_shares(proxy, lookups, project))
+        return proxy, project, picks
 
 
 class ListShares(_Shares, base.Lister):

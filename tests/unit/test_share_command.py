@@ -90,6 +90,9 @@ class TestAcceptShares(CommandTest):
         self.assertEqual(['failed: 403 Forbidden'] * 2,
                          [r['Result'] for r in rows])
         self.assertEqual('2 of 2 images failed\n', self.app.stderr.getvalue())
+        # --all lists only the statuses that differ from the target
+        self.assertEqual(['pending', 'accepted'],
+                         self.list_shares.call_args.args[2])
 
     def test_dry_run_calls_no_write(self):
         rc, rows = self.run_cmd(share.AcceptShares, 'image share-accept',
