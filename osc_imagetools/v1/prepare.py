@@ -6,15 +6,20 @@ From a disk image file to a verified image in Glance, in visible steps:
                --disk-format that disagrees with the content is refused
 2. safety    - the inspector's safety checks, then ``qemu-img check``
 3. convert   - ``qemu-img convert`` (--convert-to), then inspect the result
-4. properties - disk/container format, min_disk, profiles, --property,
-               validated against the cloud's schema and metadefs
-   (guest readiness checks, issue 7, belong between 4 and 5)
+   guest      - the guest cloud-readiness checks (--guest-root,
+               --inspect-guest; fixes with --fix-guest): they propose
+               os_type/os_distro/os_version/hw_qemu_guest_agent
+4. properties - disk/container format, min_disk, profiles, --property
+               (over the guest's proposals), validated against the
+               cloud's schema and metadefs; then a failed guest check
+               stops here unless --allow-guest-failures
 5. hash      - md5 + sha512 in one read (during the upload when uploading)
 6. manifest  - JSON record of all of the above (--manifest)
 7. upload    - create + stream once, then compare Glance's checksums
 
 The engines live in :mod:`osc_imagetools.imagefile`,
-:mod:`osc_imagetools.profiles` and :mod:`osc_imagetools.cloud.upload`;
+:mod:`osc_imagetools.profiles`, :mod:`osc_imagetools.guest` and
+:mod:`osc_imagetools.cloud.upload`;
 they are imported in ``take_action`` (no import-time cost for OSC).
 """
 
@@ -39,9 +44,11 @@ OPTION_KEYS = {'name': '--upload NAME', 'disk_format': '--disk-format',
 # the output: JSON keys of ``-f json`` are a stable interface
 FIELDS = ('file', 'source', 'detected_format', 'virtual_size', 'actual_size',
           'disk_format', 'container_format', 'min_disk', 'md5', 'sha512',
-          'properties', 'checks', 'steps', 'image_id', 'manifest')
-STEPS = ('inspect', 'safety', 'convert', 'properties', 'hash', 'upload',
-         'manifest')
+          'properties', 'checks', 'steps', 'image_id', 'manifest', 'guest')
+STEPS = ('inspect', 'safety', 'convert', 'guest', 'properties', 'hash',
+         'upload', 'manifest')
+# --guest-only prints the guest engine's rows (guest.COLUMNS) as a table
+GUEST_COLUMNS = ('Check', 'Status', 'Path', 'Detail', 'Fix')
 
 
 class Refused(Exception):
@@ -78,6 +85,31 @@ class DictColumn(columns.FormattableColumn):
 
     def machine_readable(self):
         return dict(self._value or {})
+
+
+class GuestColumn(columns.FormattableColumn):
+    """The guest step's summary: what was read, the OS, the proposed
+    properties and every change made by the fixes."""
+
+    def human_readable(self):
+        value = self._value
+        if not value:
+            return ''
+        osi = value.get('os') or {}
+        lines = ['%s: %s' % (value['mode'], value['source']),
+                 'os: %s' % (osi.get('name') or osi.get('id')
+                             or osi.get('kind') or 'unknown')]
+        lines += ['proposed %s=%s' % kv
+                  for kv in sorted(value['properties'].items())]
+        for change in value['changes']:
+            line = 'changed: %s %s' % (change['action'], change['path'])
+            if change.get('detail'):
+                line += ' (%s)' % change['detail']
+            lines.append(line)
+        return '\n'.join(lines)
+
+    def machine_readable(self):
+        return dict(self._value) if self._value else None
 
 
 class Progress:
@@ -155,6 +187,7 @@ class Outcome:
         data['properties'] = DictColumn(data['properties'])
         data['checks'] = LinesColumn(data['checks'])
         data['steps'] = LinesColumn(data['steps'])
+        data['guest'] = GuestColumn(data['guest'])
         return FIELDS, tuple(data[f] for f in FIELDS)
 
 
@@ -194,7 +227,8 @@ class PrepareImage(base.ShowOne):
         fmt.add_argument(
             '--output', metavar='<path>',
             help='Converted file (default: beside FILE, with the new '
-                 'format as extension)')
+                 'format as extension); with --inspect-guest --fix-guest '
+                 'and no --convert-to, the fixed copy of FILE')
         fmt.add_argument(
             '--force', action='store_true',
             help='Overwrite an existing --output or --manifest file')
@@ -224,6 +258,34 @@ class PrepareImage(base.ShowOne):
             '--ignore', metavar='<rule>', action='append', default=[],
             help='Skip the validation findings of this rule id '
                  '(repeatable; see image validate)')
+        gst = parser.add_argument_group(
+            'guest checks (doc: guest-checks)')
+        src = gst.add_mutually_exclusive_group()
+        src.add_argument(
+            '--guest-root', metavar='<dir>',
+            help='Check the guest OS in this root tree (a mounted image, a '
+                 'chroot, an extracted tarball) for cloud readiness')
+        src.add_argument(
+            '--inspect-guest', action='store_true',
+            help='Check the guest OS inside the image file itself, '
+                 'read-only, through libguestfs (package libguestfs-tools)')
+        gst.add_argument(
+            '--fix-guest', action='store_true',
+            help='Apply the safe fixes: a --guest-root tree in place; an '
+                 'image file on a copy written to --output (or the file '
+                 'itself with --in-place; the --convert-to result, which '
+                 'is a new file, in place)')
+        gst.add_argument(
+            '--in-place', action='store_true',
+            help='With --inspect-guest --fix-guest: fix FILE itself '
+                 'instead of a copy')
+        gst.add_argument(
+            '--guest-only', action='store_true',
+            help='Run only the guest checks and print them as a table '
+                 '(columns Check, Status, Path, Detail, Fix)')
+        gst.add_argument(
+            '--allow-guest-failures', action='store_true',
+            help="Go on (and exit 0) when a guest check fails")
         out = parser.add_argument_group('output and upload')
         out.add_argument(
             '--manifest', metavar='<file.json>',
@@ -263,18 +325,22 @@ class PrepareImage(base.ShowOne):
     def take_action(self, parsed_args):
         args = parsed_args
         self._check_args(args)
+        user_props = self._user_properties(args)
         # the inspector logs each failed safety check; the checks column
         # already reports them
         logging.getLogger(
             'oslo_utils.imageutils.format_inspector').setLevel(logging.ERROR)
+        if args.guest_only:
+            return self._guest_only(args, user_props)
         out = Outcome(args.file)
         self.proxy = None
         try:
             self._connect(args)
             info = self._inspect(args, out)
             info = self._convert(args, out, info)
-            attrs = self._properties(args, out, info)
-            # issue 7: the guest readiness step goes here
+            report, info = self._guest(args, out, info, user_props)
+            attrs = self._properties(args, out, info, user_props, report)
+            self._guest_verdict(args, out, report)
             hashes = self._hash(args, out, info)
             self._upload(args, out, info, attrs, hashes)
             self._manifest(args, out, attrs)
@@ -285,9 +351,29 @@ class PrepareImage(base.ShowOne):
             self.exit_code = base.EXIT_FAILED
         return out.columns()
 
+    def produce_output(self, parsed_args, column_names, data):
+        """``--guest-only`` returns rows, not one record: a ShowOne cannot
+        print a table, so the rows go to the formatter's ``emit_list``
+        (cliff's table, json, yaml and value formatters serve both
+        Lister and ShowOne; ``-f shell`` is refused in _check_args)."""
+        if not parsed_args.guest_only:
+            return super().produce_output(parsed_args, column_names, data)
+        names, selector = self._generate_columns_and_selector(
+            parsed_args, column_names)
+        if selector:
+            data = [list(self._compress_iterable(row, selector))
+                    for row in data]
+        self.formatter.emit_list(names, data, self.app.stdout, parsed_args)
+        return 0
+
     # -- arguments --------------------------------------------------------
     def _check_args(self, args):
         from osc_imagetools.imagefile import convert
+
+        formatter = self._formatter_plugins[args.formatter].obj
+        if args.guest_only and not hasattr(formatter, 'emit_list'):
+            raise base.UsageError('-f %s cannot print the --guest-only '
+                                  'table' % args.formatter)
 
         if not args.upload:
             for opt, value in (('--visibility', args.visibility),
@@ -301,8 +387,19 @@ class PrepareImage(base.ShowOne):
         if len(args.store) > 1 and args.import_method != 'glance-direct':
             raise base.UsageError('several --store need --import-method '
                                   'glance-direct')
-        if args.output and not args.convert_to:
-            raise base.UsageError('--output needs --convert-to')
+        fix_copy = self._check_guest_args(args)
+        if args.output and not (args.convert_to or fix_copy):
+            raise base.UsageError('--output needs --convert-to (or '
+                                  '--inspect-guest --fix-guest)')
+        if fix_copy and not args.convert_to:
+            if not args.output:
+                raise base.UsageError(
+                    '--fix-guest on an image file fixes a copy: give '
+                    '--output PATH (or --in-place)')
+            if os.path.abspath(args.output) == os.path.abspath(args.file):
+                raise base.UsageError('the fixed copy would overwrite %s: '
+                                      'use --in-place' % args.file)
+            self._check_writable(args.output, args.force, '--output')
         if args.convert_to:
             args.output = args.output or convert.default_output(
                 args.file, args.convert_to)
@@ -313,6 +410,45 @@ class PrepareImage(base.ShowOne):
             self._check_writable(args.output, args.force, '--output')
         if args.manifest:
             self._check_writable(args.manifest, args.force, '--manifest')
+
+    @staticmethod
+    def _check_guest_args(args):
+        """Guest option combinations; returns whether a fix goes to a
+        copy at --output."""
+        guest = bool(args.guest_root or args.inspect_guest)
+        for opt, value in (('--fix-guest', args.fix_guest),
+                           ('--guest-only', args.guest_only),
+                           ('--allow-guest-failures',
+                            args.allow_guest_failures)):
+            if value and not guest:
+                raise base.UsageError('%s needs --guest-root DIR or '
+                                      '--inspect-guest' % opt)
+        if args.in_place and not (args.fix_guest and args.inspect_guest):
+            raise base.UsageError('--in-place needs --inspect-guest '
+                                  '--fix-guest (a --guest-root tree is '
+                                  'always fixed in place)')
+        if args.in_place and args.convert_to:
+            raise base.UsageError('--in-place with --convert-to: the '
+                                  'converted file is fixed, not FILE; drop '
+                                  '--in-place')
+        if args.guest_root and not os.path.isdir(args.guest_root):
+            raise base.UsageError('--guest-root %s is not a directory'
+                                  % args.guest_root)
+        if args.guest_only:
+            for opt, value in (('--upload', args.upload),
+                               ('--convert-to', args.convert_to),
+                               ('--manifest', args.manifest)):
+                if value:
+                    raise base.UsageError('%s makes no sense with '
+                                          '--guest-only' % opt)
+        in_place = args.fix_guest and (args.guest_root or args.in_place)
+        if in_place and args.dry_run:
+            raise base.UsageError('--dry-run with --fix-guest %s would '
+                                  'change files in place: drop one of them'
+                                  % ('on --guest-root' if args.guest_root
+                                     else '--in-place'))
+        return bool(args.fix_guest and args.inspect_guest
+                    and not args.in_place)
 
     @staticmethod
     def _check_writable(path, force, opt):
@@ -445,8 +581,108 @@ class PrepareImage(base.ShowOne):
         self._safety(out, converted, step='convert')
         return converted
 
+    # -- guest ---------------------------------------------------------------
+    def _run_guest(self, args, image, user_props):
+        """Open the guest (the --guest-root tree or ``image``), run the
+        checks (and fixes); ``(report, target, mode)``. A fixed copy that
+        fails half-way is removed."""
+        from osc_imagetools import guest
+
+        fix = args.fix_guest
+        copy = None
+        if args.guest_root:
+            kwargs = {'path': args.guest_root, 'writable': fix}
+            target = args.guest_root
+            mode = 'tree, fixed in place' if fix else 'tree'
+        elif not fix:
+            kwargs, target, mode = {'image': image}, image, 'image, read-only'
+        elif args.in_place or args.convert_to:
+            kwargs = {'image': image, 'writable': True}
+            target, mode = image, 'image, fixed in place'
+        else:
+            copy = target = args.output
+            if args.force and os.path.lexists(copy):
+                os.unlink(copy)   # _check_args allowed it with --force
+            kwargs = {'image': image, 'writable': True, 'copy_to': copy}
+            mode = 'image, fixed copy of %s' % image
+        try:
+            with guest.open_root(**kwargs) as root:
+                report = guest.run_checks(root, fix=fix,
+                                          user_props=user_props)
+        except BaseException:
+            if copy and os.path.lexists(copy):
+                os.unlink(copy)
+            raise
+        return report, target, mode
+
+    def _guest(self, args, out, info, user_props):
+        """The guest step: every check into ``checks``, the summary
+        (proposed properties, changes) into ``guest``. A fixed image file
+        is inspected again and is what the next steps use."""
+        from osc_imagetools import guest
+        from osc_imagetools.imagefile import inspect
+
+        if not (args.guest_root or args.inspect_guest):
+            return None, info
+        try:
+            report, target, mode = self._run_guest(args, info.path,
+                                                   user_props)
+        except guest.GuestError as exc:
+            raise Refused('guest', str(exc)) from None
+        for c in report.checks:
+            out.check(c.id, c.status, guest_detail(c))
+        summary = report.to_dict()
+        del summary['checks']
+        summary.update(source=target, mode=mode)
+        out.row['guest'] = summary
+        if args.inspect_guest and args.fix_guest:
+            info = inspect.inspect_file(target)
+            out.describe(info)
+        counts = {}
+        for c in report.checks:
+            counts[c.status] = counts.get(c.status, 0) + 1
+        out.step('guest', 'done', '%s: %s%s' % (
+            report.os.describe(), ', '.join(
+                '%d %s' % (counts[s], s) for s in guest.STATUSES
+                if s in counts) or 'no checks',
+            ', %d change(s)' % len(report.changes) if report.changes
+            else ''))
+        return report, info
+
+    def _guest_verdict(self, args, out, report):
+        """A failed guest check stops before hashing and uploading,
+        unless --allow-guest-failures."""
+        if report is None or not report.failed:
+            return
+        failed = ', '.join(c.id for c in report.failures)
+        if args.allow_guest_failures:
+            detail = out.steps['guest']['detail']
+            out.step('guest', 'done', '%s (allowed: %s)' % (detail, failed))
+            return
+        raise Refused('guest', 'guest check(s) failed: %s (see checks; '
+                      '--allow-guest-failures goes on)' % failed)
+
+    def _guest_only(self, args, user_props):
+        """--guest-only: the checks as rows (see produce_output)."""
+        from osc_imagetools import guest
+
+        try:
+            report, _, _ = self._run_guest(args, args.file, user_props)
+        except guest.GuestError as exc:
+            self.app.stderr.write('openstack %s: error: %s\n'
+                                  % (self.cmd_name, exc))
+            self.exit_code = base.EXIT_FAILED
+            return GUEST_COLUMNS, []
+        if report.failed and not args.allow_guest_failures:
+            self.app.stderr.write('%d of %d guest checks failed\n' % (
+                len(report.failures), len(report.checks)))
+            self.exit_code = base.EXIT_FAILED
+        return GUEST_COLUMNS, report.rows()
+
     # -- 4: properties ------------------------------------------------------
-    def _properties(self, args, out, info):
+    def _user_properties(self, args):
+        """What the user asked for: profiles, then --os-distro /
+        --os-version, then --property."""
         from osc_imagetools import profiles
         from osc_imagetools import properties
 
@@ -464,6 +700,13 @@ class PrepareImage(base.ShowOne):
                 hint = OPTION_KEYS[key]
                 raise base.UsageError('%s is not a property here%s' % (
                     key, ': use %s' % hint if hint else ''))
+        return props
+
+    def _properties(self, args, out, info, user_props, report=None):
+        # the guest's proposals under everything the user gave
+        props = dict(report.properties) if report else {}
+        proposed = [k for k in props if k not in user_props]
+        props.update(user_props)
         min_disk = args.min_disk
         if min_disk is None:
             min_disk = max(1, math.ceil(info.virtual_size / GiB))
@@ -473,9 +716,10 @@ class PrepareImage(base.ShowOne):
         out.row.update(attrs)
         out.row['properties'] = dict(props)
         self._validate(args, out, info, attrs, props)
-        out.step('properties', 'done', '%d properties%s' % (
+        out.step('properties', 'done', '%d properties%s%s' % (
             len(props), ', profiles %s' % ', '.join(args.profile)
-            if args.profile else ''))
+            if args.profile else '', ', from the guest: %s' % ', '.join(
+                sorted(proposed)) if proposed else ''))
         return dict(attrs, **props)
 
     def _validate(self, args, out, info, attrs, props):
@@ -646,6 +890,17 @@ class PrepareImage(base.ShowOne):
                   '(%s) match' % image.get('os_hash_algo'))
         out.step('upload', 'done',
                  'image %s is %s' % (image['id'], image.get('status')))
+
+
+def guest_detail(check):
+    """One guest check as the ``detail`` of a ``checks`` entry."""
+    text = check.detail
+    if check.path:
+        text = '%s [%s]' % (text, check.path) if text else check.path
+    if check.fix:
+        text += '; %s: %s' % ('done' if check.status == 'fixed' else 'fix',
+                              check.fix)
+    return text
 
 
 def create_command(args, row, attrs):
