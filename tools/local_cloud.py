@@ -9,6 +9,8 @@ gunicorn (``tools/local-cloud`` does that):
     tools/local-cloud env   [--state DIR]     # shell lines to export
     tools/local-cloud status [--state DIR]
     tools/local-cloud stop  [--state DIR]
+    tools/local-cloud stop-glance    [--state DIR]  # Glance only (fault tests)
+    tools/local-cloud restart-glance [--state DIR]  # start it again
 
 Modes:
 
@@ -494,6 +496,40 @@ class LocalCloud:
         info['pids'] = {}
         self._save(info)
 
+    def stop_glance(self):
+        """Kill Glance's gunicorn (Keystone keeps running): the cloud's
+        image service "goes away", as in a crash (fault tests)."""
+        info = self.load()
+        pid = (info or {}).get('pids', {}).get('glance')
+        if not pid:
+            raise Failure('no Glance recorded in %s' % self.state)
+        self._kill_group(pid)
+        del info['pids']['glance']
+        self._save(info)
+        say('stopped glance (pid %d)' % pid)
+
+    def restart_glance(self, timeout=90):
+        """Start Glance again on its port, with its existing configuration
+        and database (after :meth:`stop_glance`, or to replace a running
+        one)."""
+        info = self.load()
+        if not info:
+            raise Failure('no local cloud in %s' % self.state)
+        pid = info.get('pids', {}).get('glance')
+        if pid:
+            self._kill_group(pid)
+        url = 'http://127.0.0.1:%d/' % info['glance_port']
+        deadline = time.monotonic() + 10
+        while not port_free(info['glance_port']):
+            if time.monotonic() > deadline:
+                raise Failure('port %d is still in use' % info['glance_port'])
+            time.sleep(0.1)
+        self._start_wsgi(info, 'glance', 'glance.wsgi.api:application',
+                         info['glance_port'], 'OS_GLANCE_CONFIG_DIR',
+                         self.p('etc', 'glance'))
+        self._wait_http(info, 'glance', url, (300,), timeout)
+        say('glance running again (pid %d)' % info['pids']['glance'])
+
     def _kill_group(self, pid):
         for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
             try:
@@ -539,7 +575,8 @@ def main(argv=None):
                        action='store_false',
                        help='leave the metadef catalog empty (default: '
                             'load glance\'s own)')
-    for name in ('start', 'stop', 'env', 'status'):
+    for name in ('start', 'stop', 'env', 'status', 'stop-glance',
+                 'restart-glance'):
         p = start if name == 'start' else sub.add_parser(name)
         p.add_argument('--state', default=DEFAULT_STATE,
                        help='state directory (default %(default)s, '
@@ -552,6 +589,10 @@ def main(argv=None):
                         args.timeout, metadefs=args.metadefs)
         elif args.action == 'stop':
             cloud.stop()
+        elif args.action == 'stop-glance':
+            cloud.stop_glance()
+        elif args.action == 'restart-glance':
+            cloud.restart_glance()
         elif args.action == 'env':
             info = cloud.load()
             if not info:

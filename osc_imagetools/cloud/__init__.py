@@ -20,6 +20,18 @@ import re
 
 from keystoneauth1 import exceptions as ks_exc
 
+# Retries (keystoneauth does them; see image_proxy): a request that could
+# not connect, or was reset, and an answer in RETRIABLE_STATUS_CODES are sent
+# again up to RETRIES times, after 0.5, 1, 2... seconds (keystoneauth's
+# exponential delay when no fixed delay is set). Only a request that can be
+# replayed without harm: an idempotent method (GET/HEAD/PUT/DELETE) with no
+# body or a body held in memory. A POST (creates: a second image, property,
+# namespace) and a streamed upload (the file iterator is consumed) are sent
+# once.
+RETRIES = 3
+RETRIABLE_STATUS_CODES = (500, 502, 503, 504)
+IDEMPOTENT = frozenset(('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'))
+
 # Glance caps list pages at api_limit_max (1000 by default); asking for the
 # maximum keeps a listing of N images at ceil(N/1000) requests.
 MAX_PAGE = 1000
@@ -64,7 +76,14 @@ def response_message(resp):
 
 def request(proxy, method, path, ok=(200,), **kwargs):
     """Send one request through ``proxy``; return the response if its status
-    is in ``ok``, else raise :class:`CloudError`."""
+    is in ``ok``, else raise :class:`CloudError`.
+
+    Requests that cannot be replayed safely (see :data:`RETRIES`) are sent
+    with retries off; a caller may also pass keystoneauth's
+    ``connect_retries``/``status_code_retries`` itself."""
+    if not replayable(method, kwargs.get('data')):
+        kwargs.setdefault('connect_retries', 0)
+        kwargs.setdefault('status_code_retries', 0)
     try:
         resp = proxy.request(path, method, **kwargs)
     except ks_exc.ClientException as exc:
@@ -74,6 +93,14 @@ def request(proxy, method, path, ok=(200,), **kwargs):
     if resp.status_code not in ok:
         raise CloudError(response_message(resp), resp.status_code)
     return resp
+
+
+def replayable(method, data=None):
+    """Whether sending the request twice does no harm: an idempotent
+    method, and a body that is absent or in memory (not a consumed
+    stream)."""
+    return (method.upper() in IDEMPOTENT
+            and (data is None or isinstance(data, (bytes, str))))
 
 
 def _ks_message(exc):
@@ -114,11 +141,32 @@ def get_schema(proxy, name):
     return get_json(proxy, '/schemas/%s' % name)
 
 
+def set_retries(proxy):
+    """Configure keystoneauth's retries on ``proxy`` (an Adapter).
+
+    keystoneauth's ``Adapter`` copies its ``connect_retries``,
+    ``status_code_retries``, ``retriable_status_codes`` and retry delay
+    attributes into each request's arguments with ``setdefault``, so a
+    request may still override them (:func:`request` does for POSTs and
+    streams). openstacksdk's own default for the image service is 5 retries
+    on 503 for *every* method, POST and streamed uploads included, and no
+    retry of a failed connection: both are replaced here. The delays are
+    left unset: keystoneauth then doubles them from 0.5 s (max 60 s).
+    """
+    proxy.connect_retries = RETRIES
+    proxy.status_code_retries = RETRIES
+    proxy.retriable_status_codes = list(RETRIABLE_STATUS_CODES)
+    proxy.connect_retry_delay = None
+    proxy.status_code_retry_delay = None
+    return proxy
+
+
 def image_proxy(app):
-    """The SDK image proxy of OSC's shared connection (endpoint discovery
-    happens here, so its failures become :class:`CloudError` too)."""
+    """The SDK image proxy of OSC's shared connection, with the retry
+    policy of :func:`set_retries` (endpoint discovery happens here, so its
+    failures become :class:`CloudError` too)."""
     try:
-        return app.client_manager.sdk_connection.image
+        return set_retries(app.client_manager.sdk_connection.image)
     except ks_exc.ClientException as exc:
         raise CloudError(_ks_message(exc),
                          getattr(exc, 'http_status', None)) from None

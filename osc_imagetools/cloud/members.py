@@ -42,9 +42,13 @@ WORKERS = 8
 # again, up to PUT_RETRIES times with a jittered, doubling delay (seen here:
 # under concurrent writes, Glance on SQLite answers some of them 500
 # "database is locked"; a 503 from a restarting API is the same kind of
-# transient answer). 4xx answers are final. (keystoneauth's own
-# status_code_retries would do the resending, but it logs a WARNING line per
-# retry on stderr, which would bury the one-line-per-failure output.)
+# transient answer). 4xx answers are final. This loop replaces, for these
+# PUTs only, the keystoneauth status-code retries that cloud.image_proxy sets
+# for every idempotent request (status_code_retries=0 below, so the two never
+# multiply; connection failures are still retried by keystoneauth): up to
+# WORKERS PUTs fail together on one locked database, and keystoneauth's
+# un-jittered delays would send them again together; it also logs a WARNING
+# line per retry on stderr, which would bury the one-line-per-failure output.
 PUT_RETRIES = 5
 RETRY_DELAY = 0.1
 
@@ -151,7 +155,8 @@ def _put_status(proxy, image_id, project, status):
     for attempt in range(PUT_RETRIES + 1):
         try:
             return cloud.request(proxy, 'PUT', member_path(image_id, project),
-                                 json={'status': status})
+                                 json={'status': status},
+                                 status_code_retries=0)
         except cloud.CloudError as exc:
             if attempt == PUT_RETRIES or (exc.status or 0) < 500:
                 raise
