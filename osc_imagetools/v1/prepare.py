@@ -156,12 +156,15 @@ class Outcome:
     """What the steps found: the output row, the steps' statuses and the
     checks run."""
 
-    def __init__(self, path):
+    def __init__(self, path, guest=False):
         self.row = dict.fromkeys(FIELDS)
         self.row['source'] = self.row['file'] = path
         self.row['properties'] = {}
         self.steps = {name: {'name': name, 'status': 'skipped', 'detail': ''}
                       for name in STEPS}
+        # the guest step is listed only when asked for (--guest-root,
+        # --inspect-guest): the steps of a plain run stay as they were
+        self.names = [s for s in STEPS if guest or s != 'guest']
         self.checks = []
 
     def step(self, name, status, detail=''):
@@ -179,7 +182,7 @@ class Outcome:
         """Plain data (the manifest, and ``-f json``)."""
         data = dict(self.row)
         data['checks'] = [dict(c) for c in self.checks]
-        data['steps'] = [dict(self.steps[s]) for s in STEPS]
+        data['steps'] = [dict(self.steps[s]) for s in self.names]
         return data
 
     def columns(self):
@@ -332,7 +335,8 @@ class PrepareImage(base.ShowOne):
             'oslo_utils.imageutils.format_inspector').setLevel(logging.ERROR)
         if args.guest_only:
             return self._guest_only(args, user_props)
-        out = Outcome(args.file)
+        out = Outcome(args.file, guest=bool(args.guest_root
+                                            or args.inspect_guest))
         self.proxy = None
         try:
             self._connect(args)
@@ -821,7 +825,7 @@ class PrepareImage(base.ShowOne):
         data['tags'] = list(args.tag)
         data['openstack_command'] = create_command(args, out.row, attrs)
         out.step('manifest', 'done', args.manifest)
-        data['steps'] = [dict(out.steps[s]) for s in STEPS]
+        data['steps'] = [dict(out.steps[s]) for s in out.names]
         target = os.path.abspath(args.manifest)
         fd, tmp = tempfile.mkstemp(prefix='.manifest.', suffix='.part',
                                    dir=os.path.dirname(target))
