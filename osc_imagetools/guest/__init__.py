@@ -66,8 +66,12 @@ def copy_image(src, dst):
     Python's shutil does not; a failed copy leaves nothing behind."""
     if os.path.lexists(dst):
         raise GuestError('%s already exists' % dst)
-    proc = subprocess.run(['cp', '--sparse=always', '--reflink=auto',
-                           '--', src, dst], capture_output=True, text=True)
+    try:
+        proc = subprocess.run(['cp', '--sparse=always', '--reflink=auto',
+                               '--', src, dst], capture_output=True,
+                              text=True)
+    except OSError as exc:   # no cp in PATH
+        raise GuestError('cannot copy %s to %s: %s' % (src, dst, exc))
     if proc.returncode:
         if os.path.lexists(dst):
             os.unlink(dst)
