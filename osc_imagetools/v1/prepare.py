@@ -200,7 +200,9 @@ class PrepareImage(base.ShowOne):
     Steps: inspect the real format (a --disk-format that disagrees with the
     content is refused), run the safety checks (backing/data files, VMDK
     extents, QED, unknown qcow2 features, polyglots) and qemu-img check,
-    convert (--convert-to), derive and validate the properties, hash (md5 +
+    convert (--convert-to), check (and fix) the guest OS for cloud
+    readiness (--guest-root, --inspect-guest, --fix-guest), derive and
+    validate the properties, hash (md5 +
     sha512 in one read), write a manifest, and upload with verified
     checksums (--upload). An unsafe or mismatching image is refused (exit 1)
     before anything is converted or uploaded.
@@ -285,7 +287,8 @@ class PrepareImage(base.ShowOne):
         gst.add_argument(
             '--guest-only', action='store_true',
             help='Run only the guest checks and print them as a table '
-                 '(columns Check, Status, Path, Detail, Fix)')
+                 '(columns Check, Status, Path, Detail, Fix); FILE is not '
+                 'hashed or uploaded')
         gst.add_argument(
             '--allow-guest-failures', action='store_true',
             help="Go on (and exit 0) when a guest check fails")
@@ -322,7 +325,7 @@ class PrepareImage(base.ShowOne):
         out.add_argument(
             '--dry-run', action='store_true',
             help='Do every local step (and read-only validation) but send '
-                 'nothing to the cloud')
+                 'nothing to the cloud (in-place guest fixes are refused)')
         return parser
 
     def take_action(self, parsed_args):
