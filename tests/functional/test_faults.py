@@ -1,0 +1,434 @@
+"""Faults: Glance going away in the middle of a command, and transient
+errors that must be retried.
+
+One PRIVATE local cloud serves the whole class (Glance is stopped and
+started again here; the shared cloud of the other tests must never be).
+Between the CLI and that Glance sits :class:`FaultProxy`, a small HTTP
+relay of this test: after K requests matching a rule it answers 503,
+drops the connection without an answer (a reset), or really kills Glance
+(``tools/local_cloud.py stop-glance``) halfway through a request body.
+The CLI reaches it through ``image_endpoint_override`` in a copy of the
+private cloud's ``clouds.yaml``; Keystone is reached directly.
+
+After each fault, the command must end with a one-line error and its
+per-item report (no traceback), and running it again without faults must
+converge to the goal state, checked through the API.
+"""
+
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import yaml
+
+from osc_imagetools import cloud as imagetools_cloud
+from tests.functional import base
+
+NAMESPACES = '/metadefs/namespaces'
+# one request + keystoneauth's retries (see osc_imagetools.cloud.RETRIES)
+TRIES = 1 + imagetools_cloud.RETRIES
+HOP = {'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer',
+       'upgrade', 'proxy-connection', 'content-length'}
+
+
+class Rule:
+    """Fault ``action`` for the requests matching ``method`` and the
+    ``path`` regex, after the first ``after`` of them went through, for
+    ``count`` of them (``None``: all the following ones)."""
+
+    def __init__(self, method, path, action, after=0, count=None):
+        self.method = method
+        self.path = re.compile(path)
+        self.action = action
+        self.after = after
+        self.count = count
+        self.seen = 0
+
+    def matches(self, method, path):
+        return ((self.method is None or method in self.method.split('|'))
+                and self.path.search(path))
+
+    def fires(self):
+        """Count one matching request; whether the fault applies to it."""
+        self.seen += 1
+        n = self.seen - self.after
+        return n > 0 and (self.count is None or n <= self.count)
+
+
+class FaultProxy(http.server.ThreadingHTTPServer):
+    """An HTTP relay to ``upstream`` (host, port) that injects faults."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream, on_kill=None):
+        super().__init__(('127.0.0.1', 0), _Handler)
+        self.upstream = upstream
+        self.on_kill = on_kill
+        self.rules = []
+        self.log = []  # (method, path, what happened)
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return 'http://127.0.0.1:%d' % self.server_address[1]
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+    def count(self, method, path_re, what=None):
+        rx = re.compile(path_re)
+        return sum(1 for m, p, w in self.log
+                   if m == method and rx.search(p)
+                   and (what is None or w == what))
+
+    def decide(self, method, path):
+        with self.lock:
+            action = 'forward'
+            for rule in self.rules:
+                if rule.matches(method, path) and rule.fires():
+                    action = rule.action
+                    break
+            self.log.append((method, path, action))
+            return action
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self, limit=None):
+        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+            out = []
+            got = 0
+            while limit is None or got < limit:
+                size = int(self.rfile.readline().split(b';')[0], 16)
+                if not size:
+                    self.rfile.readline()
+                    break
+                out.append(self.rfile.read(size))
+                self.rfile.readline()
+                got += size
+            return b''.join(out)
+        length = int(self.headers.get('Content-Length') or 0)
+        if limit is not None:
+            length = min(length, limit)
+        return self.rfile.read(length) if length else b''
+
+    def _relay(self):
+        server = self.server
+        action = server.decide(self.command, self.path)
+        if action == 'reset':
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if action == 'kill':
+            # read part of the body, then Glance dies mid-stream
+            self._body(limit=4 * 1024 * 1024)
+            server.on_kill()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        body = self._body()
+        if action == '503':
+            self._answer(503, b'<html><body><h1>503 Service Unavailable</h1>'
+                         b'injected by the fault proxy</body></html>')
+            return
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in HOP}
+        conn = http.client.HTTPConnection(*server.upstream, timeout=120)
+        try:
+            conn.request(self.command, self.path, body=body or None,
+                         headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except OSError:
+            # what a load balancer says when its backend is gone
+            self._answer(502, b'<html><body><h1>502 Bad Gateway</h1>'
+                         b'Glance is unreachable</body></html>')
+            return
+        finally:
+            conn.close()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP:
+                self.send_header(k, v)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _answer(self, status, data):
+        self.send_response(status)
+        self.send_header('Content-Type', 'text/html')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = do_PATCH = _relay
+
+
+def local_cloud(*args):
+    subprocess.check_call([sys.executable, base.LOCAL_CLOUD] + list(args),
+                          stdout=subprocess.DEVNULL)
+
+
+class TestFaults(base.FunctionalTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.state = tempfile.mkdtemp(prefix='imagetools-faults-')
+        try:
+            local_cloud('start', '--state', cls.state, '--glance-port', '0',
+                        '--keystone-port', '0')
+        except BaseException:
+            cls._stop_cloud()
+            raise
+        cls.private = base.Cloud(cls.state)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stop_cloud()
+        super().tearDownClass()
+
+    @classmethod
+    def _stop_cloud(cls):
+        subprocess.call([sys.executable, base.LOCAL_CLOUD, 'stop',
+                         '--state', cls.state],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(cls.state, ignore_errors=True)
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.private
+        self.ensure_glance()
+        port = self.cloud.info['glance_port']
+        self.proxy = FaultProxy(('127.0.0.1', port),
+                                on_kill=self.kill_glance)
+        self.addCleanup(self.proxy.stop)
+        with open(self.cloud.clouds_yaml) as f:
+            clouds = yaml.safe_load(f)
+        for conf in clouds['clouds'].values():
+            conf['image_endpoint_override'] = self.proxy.url
+        self.proxied_yaml = os.path.join(self.tmp, 'clouds.yaml')
+        with open(self.proxied_yaml, 'w') as f:
+            yaml.safe_dump(clouds, f)
+
+    # -- helpers ------------------------------------------------------------
+    def ensure_glance(self):
+        info = json.load(open(os.path.join(self.state, 'state.json')))
+        if not info['pids'].get('glance'):
+            local_cloud('restart-glance', '--state', self.state)
+
+    def kill_glance(self):
+        local_cloud('stop-glance', '--state', self.state)
+
+    def via_proxy(self, *args, **kwargs):
+        """The real CLI, its image requests through the fault proxy."""
+        return self.openstack(
+            *args, env=self.env(OS_CLIENT_CONFIG_FILE=self.proxied_yaml),
+            **kwargs)
+
+    def send(self, conn, method, path, ok, **kwargs):
+        resp = conn.image.request(path, method, **kwargs)
+        self.assertIn(resp.status_code, ok, '%s %s: %s' % (
+            method, path, resp.text[:300]))
+        return resp
+
+    def assert_one_line_errors(self, res, *needles):
+        text = res.stderr
+        self.assertNotIn('Traceback', res.stdout + text)
+        for needle in needles:
+            self.assertIn(needle, text, res)
+
+    # -- transient errors: retried, bounded ---------------------------------
+    def test_transient_503_and_resets_are_retried(self):
+        self.proxy.rules = [
+            Rule('GET', r'member_status=pending', '503', count=TRIES - 1),
+            Rule('GET', r'member_status=accepted', 'reset', count=TRIES - 1),
+        ]
+        rows = json.loads(self.via_proxy(
+            'image', 'share', 'list', '-f', 'json', cloud='consumer').stdout)
+        self.assertIsInstance(rows, list)
+        # each listing: TRIES-1 faults, then the answer that went through
+        self.assertEqual(TRIES, self.proxy.count(
+            'GET', r'member_status=pending'))
+        self.assertEqual(TRIES - 1, self.proxy.count(
+            'GET', r'member_status=pending', '503'))
+        self.assertEqual(TRIES, self.proxy.count(
+            'GET', r'member_status=accepted'))
+
+    def test_persistent_503_is_a_clear_error_after_bounded_retries(self):
+        self.proxy.rules = [Rule('GET', r'member_status=pending', '503')]
+        res = self.via_proxy('image', 'share', 'list', cloud='consumer',
+                             rc=1)
+        self.assert_one_line_errors(res, '503')
+        self.assertIn('injected by the fault proxy', res.stderr)
+        self.assertEqual(TRIES, self.proxy.count(
+            'GET', r'member_status=pending'))
+
+    def test_post_is_sent_once(self):
+        path = os.path.join(self.tmp, 'disk.qcow2')
+        subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2',
+                               path, '16M'])
+        name = self.unique('fault-post')
+        self.proxy.rules = [Rule('POST', r'^/v2/images$', '503')]
+        res = self.via_proxy('image', 'prepare', path, '--upload', name,
+                             rc=1)
+        self.assert_one_line_errors(res, '503')
+        self.assertEqual(1, self.proxy.count('POST', r'^/v2/images$'))
+        conn = self.sdk()
+        self.assertEqual([], list(conn.image.images(name=name)))
+
+    # -- Glance goes away mid-run --------------------------------------------
+    def namespace_doc(self, name, title, count=40):
+        return {
+            'namespace': name, 'display_name': name,
+            'description': 'fault test', 'visibility': 'private',
+            'protected': False,
+            'resource_type_associations': [
+                {'name': 'OS::Glance::Image', 'prefix': 'ft_'}],
+            'properties': {'p%02d' % i: {'title': '%s %d' % (title, i),
+                                         'type': 'string'}
+                           for i in range(count)},
+        }
+
+    def test_metadef_sync_overwrite_interrupted_then_converges(self):
+        name = 'ITest::faults::%s' % uuid.uuid4().hex[:10]
+        admin = self.sdk('admin')
+        self.addCleanup(admin.image.request, '%s/%s' % (NAMESPACES, name),
+                        'DELETE')
+        path = os.path.join(self.tmp, 'ns.json')
+        with open(path, 'w') as f:
+            json.dump(self.namespace_doc(name, 'old'), f)
+        self.openstack('image', 'metadef', 'sync', path, cloud='admin')
+        want = self.namespace_doc(name, 'new')
+        del want['properties']['p39']           # one delete
+        want['properties']['extra'] = {'title': 'x', 'type': 'string'}
+        with open(path, 'w') as f:
+            json.dump(want, f)
+        # after 8 writes Glance "goes away" for every write (503 forever)
+        self.proxy.rules = [Rule('PUT|POST|DELETE', r'/metadefs/', '503',
+                                 after=8)]
+        res = self.via_proxy('image', 'metadef', 'sync', '--overwrite', path,
+                             '-f', 'json', cloud='admin', rc=1)
+        self.assert_one_line_errors(res, 'failed')
+        rows = json.loads(res.stdout)
+        failed = [r for r in rows if '503' in json.dumps(r)]
+        self.assertTrue(failed, res)
+        # a half-written namespace is reported: some properties new, some
+        # old, and every write that did not happen has a failed row
+        held = self.send(admin, 'GET', '%s/%s' % (NAMESPACES, name),
+                         (200,)).json()
+        titles = {p['title'].split()[0]
+                  for p in held.get('properties', {}).values()}
+        self.assertLessEqual({'old', 'new'}, titles)
+        # rerun without faults: converges
+        self.openstack('image', 'metadef', 'sync', '--overwrite', path,
+                       cloud='admin')
+        held = self.send(admin, 'GET', '%s/%s' % (NAMESPACES, name),
+                         (200,)).json()
+        self.assertEqual(
+            {k: v['title'] for k, v in want['properties'].items()},
+            {k: v['title'] for k, v in held['properties'].items()})
+        res = self.openstack('image', 'metadef', 'sync', '--overwrite', path,
+                             '-f', 'json', cloud='admin')
+        self.assertEqual({'unchanged'},
+                         {r['Action'] for r in json.loads(res.stdout)})
+
+    def test_share_accept_all_interrupted_then_converges(self):
+        producer, consumer = self.sdk('producer'), self.sdk('consumer')
+        consumer_id = self.cloud.project_id('consumer')
+        prefix = self.unique('fault-share')
+        ids = []
+        for i in range(10):
+            img = self.send(producer, 'POST', '/images', (201,), json={
+                'name': '%s-%d' % (prefix, i), 'visibility': 'shared',
+                'disk_format': 'raw', 'container_format': 'bare'}).json()
+            self.addCleanup(producer.image.request,
+                            '/images/%s' % img['id'], 'DELETE')
+            self.send(producer, 'POST', '/images/%s/members' % img['id'],
+                      (200,), json={'member': consumer_id})
+            ids.append(img['id'])
+        self.proxy.rules = [Rule('PUT', r'/members/', '503', after=4)]
+        res = self.via_proxy('image', 'share-accept', '--all',
+                             '--name-prefix', prefix, '-f', 'json',
+                             cloud='consumer', rc=1)
+        rows = json.loads(res.stdout)
+        self.assertEqual(10, len(rows))
+
+        def statuses():
+            return [self.send(consumer, 'GET', '/images/%s/members/%s'
+                              % (i, consumer_id), (200,)).json()['status']
+                    for i in ids]
+        # at most 4 PUTs went through (fewer if Glance's SQLite answered
+        # 500 to one and its retry met the fault); every other share is
+        # reported failed, and the report matches what Glance holds
+        failed = {r['ID'] for r in rows if r['Result'].startswith('failed')}
+        self.assertGreaterEqual(len(failed), 6)
+        self.assert_one_line_errors(res, '%d of 10' % len(failed))
+        self.assertEqual(
+            [i not in failed for i in ids],
+            [s == 'accepted' for s in statuses()])
+        self.via_proxy('image', 'share-accept', '--all', '--name-prefix',
+                       prefix, cloud='consumer')
+        self.assertEqual(['accepted'] * 10, statuses())
+
+    def test_prepare_upload_glance_killed_mid_stream(self):
+        path = os.path.join(self.tmp, 'disk.raw')
+        with open(path, 'wb') as f:
+            for i in range(24):
+                f.write(os.urandom(1024 * 1024))
+        with open(path, 'rb') as f:
+            data = f.read()
+        name = self.unique('fault-upload')
+        conn = self.sdk()
+
+        def cleanup():
+            self.ensure_glance()
+            for image in self.sdk().image.images(name=name):
+                self.sdk().image.delete_image(image.id, ignore_missing=True)
+        self.addCleanup(cleanup)
+        self.proxy.rules = [Rule('PUT', r'/file$', 'kill', count=1)]
+        t0 = time.monotonic()
+        res = self.via_proxy('image', 'prepare', path, '--upload', name,
+                             rc=1)
+        self.assertLess(time.monotonic() - t0, 120)
+        text = res.stdout + res.stderr
+        self.assertNotIn('Traceback', text)
+        ids = set(re.findall(r'image ([0-9a-f-]{36})', text))
+        self.assertEqual(1, len(ids), res)
+        image_id = ids.pop()
+        # the image could not be deleted with Glance down: the message
+        # says so and names the image
+        self.assertIn('could not be deleted', text)
+        self.ensure_glance()
+        held = conn.image.get('/images/%s' % image_id)
+        self.assertEqual(200, held.status_code)
+        self.assertEqual('queued', held.json()['status'])
+        # rerun with Glance back: the upload goes through and is verified
+        res = self.via_proxy('image', 'prepare', path, '--upload', name,
+                             '-f', 'json')
+        row = json.loads(res.stdout)
+        img = [i for i in conn.image.images(name=name)
+               if i.id != image_id]
+        self.assertEqual(1, len(img))
+        self.assertEqual('active', img[0].status)
+        self.assertEqual(hashlib.sha512(data).hexdigest(),
+                         img[0].hash_value)
+        self.assertEqual(row['sha512'], img[0].hash_value)
