@@ -37,6 +37,10 @@ DISK_FORMATS = {
 # Glance disk_format -> qemu-img format name (an ISO is read as raw bytes)
 QEMU_FORMATS = {'vhd': 'vpc', 'iso': 'raw'}
 
+# The largest virtual size QEMU can address (its sizes are int64_t); a
+# header claiming more is a crafted or corrupt file, whatever else it says.
+MAX_VIRTUAL_SIZE = 2 ** 63 - 1
+
 # disk_formats whose content the inspector can recognise; others (ami, ari,
 # aki, ploop) look like raw data to it and are accepted as such, as Glance
 # does.
@@ -168,6 +172,11 @@ def inspect_file(path, chunk_size=CHUNK_SIZE):
             failures.append(Failure(name, str(reason) or name))
     except format_inspector.ImageFormatError as exc:
         failures.append(Failure('format', str(exc)))
+    if virtual_size > MAX_VIRTUAL_SIZE:
+        failures.append(Failure(
+            'virtual_size', 'the %s header claims a virtual size of %d '
+            'bytes, more than any QEMU image can have' % (detected,
+                                                          virtual_size)))
     if disk_format != 'raw' and not virtual_size and not failures:
         failures.append(Failure(
             'virtual_size', 'the %s header gives no virtual size' % detected))
