@@ -101,6 +101,10 @@ def _parse(path, text):
         except ValueError as exc:
             raise PropertyError('properties file %s is not valid JSON: %s'
                                 % (path, exc)) from None
+        except RecursionError:
+            # found by fuzzing: '[[[[...' thousands deep
+            raise PropertyError('properties file %s is nested too deeply'
+                                % path) from None
     import yaml  # not at import time: PyYAML is only needed for files
     try:
         # BaseLoader: every scalar stays the string the user wrote
@@ -109,6 +113,9 @@ def _parse(path, text):
         msg = ' '.join(str(exc).split())
         raise PropertyError('properties file %s is not valid YAML: %s'
                             % (path, msg)) from None
+    except RecursionError:
+        raise PropertyError('properties file %s is nested too deeply'
+                            % path) from None
 
 
 def _from_manifest(path, data):

@@ -151,13 +151,13 @@ def set_retries(proxy):
     streams). openstacksdk's own default for the image service is 5 retries
     on 503 for *every* method, POST and streamed uploads included, and no
     retry of a failed connection: both are replaced here. The delays are
-    left unset: keystoneauth then doubles them from 0.5 s (max 60 s).
+    the cloud's (``image_connect_retry_delay`` /
+    ``image_status_code_retry_delay`` in ``clouds.yaml``: a fixed delay);
+    unset, keystoneauth doubles them from 0.5 s (max 60 s).
     """
     proxy.connect_retries = RETRIES
     proxy.status_code_retries = RETRIES
     proxy.retriable_status_codes = list(RETRIABLE_STATUS_CODES)
-    proxy.connect_retry_delay = None
-    proxy.status_code_retry_delay = None
     return proxy
 
 

@@ -73,6 +73,9 @@ def load_file(path):
     except json.JSONDecodeError as exc:
         raise FileError(path, 'invalid JSON: %s (line %d column %d)'
                         % (exc.msg, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        # found by fuzzing: '[[[[...' thousands deep
+        raise FileError(path, 'invalid JSON: nested too deeply') from None
 
 
 def load_paths(paths):

@@ -31,6 +31,7 @@ reads them from a directory) and the disk file's inspection result.
 
 import collections
 import json
+import re
 
 from osc_imagetools.validation import catalog as catalog_mod
 from osc_imagetools.validation import nova as nova_mod
@@ -87,6 +88,13 @@ def display(value):
     return json.dumps(value, sort_keys=True)
 
 
+def one_line(text):
+    """``text`` with control characters escaped (a property name may hold
+    a newline: found by fuzzing), so a message stays one line."""
+    return re.sub(r'[\x00-\x1f\x7f]',
+                  lambda m: repr(m.group())[1:-1], text)
+
+
 class Validator:
 
     def __init__(self, schema, namespaces, rules=None, ignore=(),
@@ -132,6 +140,7 @@ class Validator:
 
         def add(name, value, severity, rule, message):
             if rule not in self.ignore:
+                message = one_line(message)
                 out.append(Finding(label, name, display(value), severity,
                                    rule, message))
 

@@ -123,6 +123,10 @@ def parse_rules(text, source):
     except yaml.YAMLError as exc:
         raise RuleError('%s: not valid YAML: %s'
                         % (source, ' '.join(str(exc).split()))) from None
+    except RecursionError:
+        # found by fuzzing the other file loaders: '[[[[...' thousands deep
+        raise RuleError('%s: not valid YAML: nested too deeply'
+                        % source) from None
     return _check(doc, source)
 
 
