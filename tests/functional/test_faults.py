@@ -340,9 +340,18 @@ class TestFaults(base.FunctionalTestCase):
         # old, and every write that did not happen has a failed row
         held = self.send(admin, 'GET', '%s/%s' % (NAMESPACES, name),
                          (200,)).json()
-        titles = {p['title'].split()[0]
-                  for p in held.get('properties', {}).values()}
+        held_props = held.get('properties', {})
+        titles = {p['title'].split()[0] for p in held_props.values()}
         self.assertLessEqual({'old', 'new'}, titles)
+        # every property that still differs from the file has a failed row
+        failed_names = {r['Name'] for r in rows
+                        if r['Kind'] == 'property'
+                        and r['Result'].startswith('failed')}
+        differs = {k for k, v in want['properties'].items()
+                   if held_props.get(k, {}).get('title') != v['title']}
+        differs |= set(held_props) - set(want['properties'])
+        self.assertTrue(differs)
+        self.assertLessEqual(differs, failed_names)
         # rerun without faults: converges
         self.openstack('image', 'metadef', 'sync', '--overwrite', path,
                        cloud='admin')
@@ -390,8 +399,12 @@ class TestFaults(base.FunctionalTestCase):
         self.assertEqual(
             [i not in failed for i in ids],
             [s == 'accepted' for s in statuses()])
-        self.via_proxy('image', 'share-accept', '--all', '--name-prefix',
-                       prefix, cloud='consumer')
+        # Glance is back: the rerun changes only what is still pending
+        self.proxy.rules = []
+        rows = json.loads(self.via_proxy(
+            'image', 'share-accept', '--all', '--name-prefix', prefix,
+            '-f', 'json', cloud='consumer').stdout)
+        self.assertEqual(failed, {r['ID'] for r in rows})
         self.assertEqual(['accepted'] * 10, statuses())
 
     def test_prepare_upload_glance_killed_mid_stream(self):
