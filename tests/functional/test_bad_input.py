@@ -218,7 +218,10 @@ class BadInputTestCase(base.FunctionalTestCase):
             'bad_json': os.path.join(d, 'bad.json'),
             'bad_yaml': os.path.join(d, 'bad.yaml'),
             'list_yaml': os.path.join(d, 'list.yaml'),
+            'wrong_types': os.path.join(d, 'wrong-types.json'),
         }
+        with open(paths['wrong_types'], 'w') as f:
+            f.write('{"hw_disk_bus": 5, "min_disk": "ten"}')
         os.mkdir(paths['directory'])
         with open(paths['bad_json'], 'w') as f:
             f.write('{"hw_disk_bus": "virtio",')
@@ -253,6 +256,8 @@ class TestValidateBadInput(BadInputTestCase):
                  2, ONE, f['bad_yaml']),
             Case('not-a-mapping', v + ('--properties-file', f['list_yaml']),
                  2, ONE, f['list_yaml']),
+            Case('wrong-types', v + ('--properties-file', f['wrong_types']),
+                 1, BULK, '1 of 1'),
             Case('malformed-rules', online + ('--rules', f['bad_yaml']), 2,
                  ONE, f['bad_yaml']),
             Case('unknown-image', v + (missing_image,), 1, BULK,
