@@ -130,6 +130,7 @@ class TestMetadefSyncDryRun(DryRunTestCase):
             (): {'create'},
             ('--prefer-new',): {'create', 'update'},
             ('--overwrite',): {'create', 'update', 'delete'},
+            ('--prune',): {'create', 'delete'},
             ('--overwrite', '--prune'): {'create', 'update', 'delete'},
         }
         for mode, actions in expected.items():
