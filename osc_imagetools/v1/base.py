@@ -43,6 +43,19 @@ class ExitCodeMixin:
             return EXIT_USAGE
         return rc or self.exit_code
 
+    def require_auth(self):
+        """Authenticate now, for a command whose class says
+        ``auth_required = False`` because some of its runs are offline.
+
+        OSC decides about authentication before it parses the command's
+        arguments; once they show that the cloud is needed, OSC's own
+        ``prepare_to_run_command`` sets authentication up exactly as for
+        any other command.
+        """
+        if not self.auth_required:
+            self.auth_required = True
+            self.app.prepare_to_run_command(self)
+
     def report_failures(self, failed, total, what):
         """Write the closing "N of M ... failed" line and set exit code 1."""
         if failed:

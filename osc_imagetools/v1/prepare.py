@@ -477,24 +477,16 @@ class PrepareImage(base.ShowOne):
                     or cfg.get('image_endpoint_override'))
 
     def _get_proxy(self):
-        """The SDK image proxy, authenticating now if need be.
-
-        ``auth_required`` is False so that offline use needs no cloud; OSC
-        decides about authentication before the arguments are parsed, so
-        once they say the cloud is needed, OSC's own
-        ``prepare_to_run_command`` sets authentication up exactly as for
-        any other command.
-        """
+        """The SDK image proxy, authenticating now if need be
+        (``auth_required`` is False so that offline use needs no cloud)."""
         from osc_imagetools import cloud
 
         if self.proxy is None:
-            if not self.auth_required:
-                self.auth_required = True
-                try:
-                    self.app.prepare_to_run_command(self)
-                except Exception as exc:
-                    raise cloud.CloudError('cannot authenticate: %s' % (
-                        ' '.join(str(exc).split()))) from None
+            try:
+                self.require_auth()
+            except Exception as exc:
+                raise cloud.CloudError('cannot authenticate: %s' % (
+                    ' '.join(str(exc).split()))) from None
             self.proxy = cloud.image_proxy(self.app)
         return self.proxy
 

@@ -44,7 +44,7 @@ class ValidateImage(base.Lister):
     # arguments (prepare_to_run_command reads ``auth_required``, then
     # cliff parses the command line). The class therefore says "no auth",
     # and a run that needs the cloud asks OSC to set authentication up
-    # once its arguments are known (see _require_auth).
+    # once its arguments are known (base.ExitCodeMixin.require_auth).
     auth_required = False
 
     def get_parser(self, prog_name):
@@ -125,11 +125,6 @@ class ValidateImage(base.Lister):
         return parser
 
     # -- steps -------------------------------------------------------------
-    def _require_auth(self):
-        if not self.auth_required:
-            self.auth_required = True
-            self.app.prepare_to_run_command(self)
-
     def _property_set(self, args):
         """``(props, virtual_size, label)`` or None when no property set
         is given."""
@@ -175,7 +170,7 @@ class ValidateImage(base.Lister):
         import concurrent.futures
 
         from osc_imagetools import cloud
-        self._require_auth()
+        self.require_auth()
         proxy = cloud.image_proxy(self.app)
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             jobs = {}
