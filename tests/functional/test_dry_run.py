@@ -199,8 +199,12 @@ class TestShareAcceptDryRun(DryRunTestCase):
         res, proxied, logged = self.run_recorded(
             'consumer', 'image', 'share-accept', '-f', 'json', *ids,
             markers=ids)
-        self.assertEqual(2, len([r for r in proxied if r[0] == 'PUT']), res)
-        self.assertEqual(2, len([r for r in logged if r[0] == 'PUT']), res)
+        # one member PUT per image; a PUT answered 500 by Glance's SQLite
+        # under concurrent tests is resent, so count images, not requests
+        for seen in (proxied, logged):
+            put_on = {i for i in ids for r in seen
+                      if r[0] == 'PUT' and i in r[1]}
+            self.assertEqual(set(ids), put_on, res)
         self.assertEqual(['accepted', 'accepted'], self.statuses())
 
 
