@@ -9,6 +9,7 @@ own image client with ours.
 """
 
 import logging
+import re
 
 from osc_lib import utils
 
@@ -49,8 +50,46 @@ def make_client(instance):
     return Client(instance.sdk_connection)
 
 
+class MaskSecretOptions(logging.Filter):
+    """Masks secret option values in osc-lib's ``START with options`` line.
+
+    osc-lib masks ``--os-password=X`` but prints ``--os-password X`` (the
+    space form) in clear with ``--debug``. Our commands promise that
+    ``--debug`` never shows a password or token, so the plugin installs
+    this filter on osc-lib's shell logger. Hand-written because no library
+    masks argv-style option lists (oslo's mask_password wants key=value).
+    """
+
+    SECRET = re.compile(
+        r'(--os-(?:password|token|passcode|client-secret|'
+        r'application-credential-secret)(?:=|\s+))(?!\*\*\*)(\S+)')
+    # what mask_password leaves of "--os-auth-type token --os-token X":
+    # "--os-auth-type token --os*** X" (the option name eaten, X in clear)
+    MANGLED = re.compile(r'(--[\w-]*\*\*\*)(\s+)(?!-)(?!\*\*\*)(\S+)')
+
+    def mask(self, text):
+        text = self.SECRET.sub(r'\1***', text)
+        return self.MANGLED.sub(r'\1\2***', text)
+
+    def filter(self, record):
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(self.mask(a) if isinstance(a, str) else a
+                                for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = self.mask(record.msg)
+        return True
+
+
+def _mask_secrets_in_osc_log():
+    log = logging.getLogger('osc_lib.shell')
+    if not any(isinstance(f, MaskSecretOptions) for f in log.filters):
+        log.addFilter(MaskSecretOptions())
+
+
 def build_option_parser(parser):
     """Add the global ``--os-imagetools-api-version`` option."""
+    # OSC calls this before it logs its options: the right moment to mask
+    _mask_secrets_in_osc_log()
     parser.add_argument(
         '--os-imagetools-api-version',
         metavar='<imagetools-api-version>',

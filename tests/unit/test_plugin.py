@@ -92,3 +92,45 @@ class TestImportCost(testtools.TestCase):
                 mod in LIGHT or mod.startswith('osc_imagetools.v1.'),
                 'importing the command modules loaded %s: import it inside '
                 'take_action' % mod)
+
+
+class TestMaskSecretOptions(testtools.TestCase):
+    """The filter the plugin puts on osc-lib's START line, applied to what
+    osc-lib really logs (oslo's mask_password first, as osc-lib does)."""
+
+    def logged(self, argv):
+        import logging
+
+        from oslo_utils import strutils
+        record = logging.LogRecord(
+            'osc_lib.shell', logging.INFO, __file__, 1,
+            'START with options: %s', (strutils.mask_password(argv),), None)
+        plugin.MaskSecretOptions().filter(record)
+        return record.getMessage()
+
+    def test_space_and_equal_forms_masked(self):
+        for argv, secret in (
+                ('--os-cloud x --os-password s3cr3t image list', 's3cr3t'),
+                ('--os-password=s3cr3t image list', 's3cr3t'),
+                ('--os-auth-type token --os-token gAAAAtok --os-x y',
+                 'gAAAAtok'),
+                ('--os-token=gAAAAtok', 'gAAAAtok'),
+                ('--os-application-credential-secret acs1 -f json', 'acs1'),
+                ('--os-client-secret cs1', 'cs1')):
+            out = self.logged(argv)
+            self.assertNotIn(secret, out)
+            self.assertIn('***', out)
+
+    def test_other_options_kept(self):
+        out = self.logged('--os-cloud producer --debug image share list')
+        self.assertEqual(
+            'START with options: --os-cloud producer --debug image share '
+            'list', out)
+
+    def test_installed_by_build_option_parser(self):
+        import logging
+        plugin.build_option_parser(argparse.ArgumentParser())
+        plugin.build_option_parser(argparse.ArgumentParser())
+        filters = [f for f in logging.getLogger('osc_lib.shell').filters
+                   if isinstance(f, plugin.MaskSecretOptions)]
+        self.assertEqual(1, len(filters))
