@@ -147,6 +147,20 @@ class FunctionalTestCase(testtools.TestCase):
         except FileNotFoundError:
             return 0
 
+    def wait_logged(self, mark, method, fragment, timeout=15):
+        """Wait until Glance has logged a ``method`` request whose path has
+        ``fragment`` since ``mark``. gunicorn writes the access-log line
+        after the response is sent, so a fixture's last write can land in
+        the log after the test took its next mark."""
+        import time
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(m == method and fragment in path
+                   for m, path, _ in self.requests_since(mark)):
+                return
+            time.sleep(0.1)
+        self.fail('Glance never logged %s ...%s...' % (method, fragment))
+
     def requests_since(self, mark):
         """``[(method, path, status)]`` logged by Glance since ``mark``.
 

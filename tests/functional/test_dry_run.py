@@ -50,6 +50,8 @@ class DryRunTestCase(base.FunctionalTestCase):
         seen by the proxy, writes in Glance's access log on paths containing
         one of ``markers``)``."""
         name, env, proxy = self.proxied(cloud)
+        # the fixtures' last writes may still be on their way to the log
+        time.sleep(0.3)
         mark = self.access_log_mark()
         res = self.openstack(*args, cloud=name, env=env, rc=rc)
         time.sleep(0.3)  # gunicorn writes its access log line after replying

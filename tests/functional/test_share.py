@@ -182,8 +182,12 @@ class TestShareAccept(ShareTestCase):
         self.assertEqual([], rows)
 
     def test_dry_run_writes_nothing(self):
+        before = self.access_log_mark()
         images = [self.shared_image(s) for s in ('a', 'b')]
         self.set_status(images[1]['id'], 'rejected')
+        # the fixture's writes must be in the log before the mark
+        self.wait_logged(before, 'POST', '/images/%s/members' % images[0]['id'])
+        self.wait_logged(before, 'PUT', '/images/%s/members' % images[1]['id'])
         mark = self.access_log_mark()
         rows = self.openstack_json(*ACCEPT, '--all', '--name-prefix',
                                    self.prefix, '--dry-run',
