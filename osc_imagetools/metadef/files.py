@@ -163,6 +163,27 @@ def _holds_other_namespace(path, namespace):
     return not (isinstance(doc, dict) and doc.get('namespace') == namespace)
 
 
+def write_json(path, doc, sort_keys=False):
+    """Write ``doc`` as indented JSON to ``path`` through a temporary file
+    in the same directory and a rename, so a reader never sees half a
+    file and a failure leaves nothing behind."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or '.',
+                               prefix='.imagetools-', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            json.dump(doc, f, indent=4, sort_keys=sort_keys,
+                      ensure_ascii=False)
+            f.write('\n')
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write_namespace_file(directory, namespace):
     """Write ``namespace`` in glance's file format into ``directory``
     (created if missing) and return the file's path.
@@ -178,18 +199,5 @@ def write_namespace_file(directory, namespace):
     if os.path.exists(path) and _holds_other_namespace(path, name):
         digest = hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]
         path = '%s-%s.json' % (path[:-len('.json')], digest)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.metadef-',
-                               suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(doc, f, indent=4, ensure_ascii=False)
-            f.write('\n')
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_json(path, doc)
     return path

@@ -13,9 +13,7 @@ written with :mod:`osc_imagetools.metadef.files` (server-only fields such as
 created_at, owner, self and schema are left out when writing).
 """
 
-import json
 import os
-import tempfile
 
 from osc_imagetools.metadef import files as metadef_files
 
@@ -62,24 +60,6 @@ def read_catalog_dir(path):
     return schema, namespaces
 
 
-def _write_json(path, doc):
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.catalog-',
-                               suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(doc, f, indent=4, sort_keys=True, ensure_ascii=False)
-            f.write('\n')
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write_catalog_dir(path, schema, namespaces):
     """Write ``schema`` and ``namespaces`` into ``path`` (created if
     missing); return the number of namespace files written.
@@ -98,7 +78,8 @@ def write_catalog_dir(path, schema, namespaces):
             if (name.endswith('.json') and old not in written
                     and _is_namespace_file(old)):
                 os.unlink(old)
-        _write_json(os.path.join(path, SCHEMA_FILE), schema)
+        metadef_files.write_json(os.path.join(path, SCHEMA_FILE), schema,
+                                 sort_keys=True)
     except OSError as exc:
         raise CatalogDirError('cannot write catalog directory %s: %s'
                               % (path, exc.strerror or exc)) from None
