@@ -137,6 +137,28 @@ class FunctionalTestCase(testtools.TestCase):
         self.addCleanup(conn.close)
         return conn
 
+    def send(self, conn, method, path, ok, **kwargs):
+        """A fixture request through ``conn``'s image proxy; returns the
+        response when its status is in ``ok``. Retries Glance's 5xx: the
+        shared Glance's SQLite answers 500 "database is locked" to writes
+        of concurrent tests. Such a 500 is sometimes answered after the
+        write was committed: a POST resent after it and answered 409 (the
+        object already exists) has therefore succeeded."""
+        import time
+        resent = False
+        for _ in range(20):
+            resp = conn.image.request(path, method, **kwargs)
+            if resp.status_code in ok:
+                return resp
+            if method == 'POST' and resent and resp.status_code == 409:
+                return resp
+            if resp.status_code < 500:
+                break
+            resent = True
+            time.sleep(0.2)
+        self.fail('%s %s: %s %s' % (method, path, resp.status_code,
+                                    resp.text[:300]))
+
     def unique(self, prefix='it'):
         return '%s-%s' % (prefix, uuid.uuid4().hex[:10])
 

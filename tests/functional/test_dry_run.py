@@ -67,19 +67,6 @@ class DryRunTestCase(base.FunctionalTestCase):
         self.assertEqual([], logged, res)
         return res
 
-    def send(self, conn, method, path, ok, **kwargs):
-        """A fixture request; retries Glance's 500 (SQLite locked by
-        concurrent tests)."""
-        for _ in range(20):
-            resp = conn.image.request(path, method, **kwargs)
-            if resp.status_code in ok:
-                return resp
-            if resp.status_code < 500:
-                break
-            time.sleep(0.2)
-        self.fail('%s %s: %s %s' % (method, path, resp.status_code,
-                                    resp.text[:300]))
-
 
 class TestMetadefSyncDryRun(DryRunTestCase):
 

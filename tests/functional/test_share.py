@@ -7,7 +7,6 @@ The consumer project is shared by every concurrent test: each test names
 its images with a unique prefix and uses ``--name-prefix``/IDs with ``--all``.
 """
 
-import time
 import uuid
 
 from tests.functional import base
@@ -26,51 +25,40 @@ class ShareTestCase(base.FunctionalTestCase):
         self.producer_id = self.cloud.project_id('producer')
         self.prefix = self.unique('share')
 
-    # -- fixtures through the raw API (SQLite may answer 500 to concurrent
-    # writes of other tests: retry those) ---------------------------------
-    def _send(self, conn, method, path, ok, **kwargs):
-        for _ in range(20):
-            resp = conn.image.request(path, method, **kwargs)
-            if resp.status_code in ok:
-                return resp
-            if resp.status_code < 500:
-                break
-            time.sleep(0.2)
-        self.fail('%s %s: %s %s' % (method, path, resp.status_code,
-                                    resp.text[:300]))
-
     def shared_image(self, suffix, member=True, data=None):
         """A ``shared`` image of the producer named ``<prefix>-<suffix>``,
         with the consumer project as a pending member."""
         body = {'name': '%s-%s' % (self.prefix, suffix), 'id': str(
             uuid.uuid4()), 'visibility': 'shared', 'disk_format': 'raw',
             'container_format': 'bare'}
-        img = self._send(self.producer, 'POST', '/images', (201,),
-                         json=body).json()
+        # the body names the image: its id is known even when a resent
+        # POST is answered 409 (see base.send)
+        self.send(self.producer, 'POST', '/images', (201,), json=body)
+        img = body
         # 400 "transition from deleted to deleted": a first DELETE answered
         # 500 (SQLite locked) had in fact deleted the image before the retry
-        self.addCleanup(self._send, self.producer, 'DELETE',
+        self.addCleanup(self.send, self.producer, 'DELETE',
                         '/images/%s' % img['id'], (204, 400, 404))
         if data:
             with open(data, 'rb') as f:
-                self._send(self.producer, 'PUT', '/images/%s/file' % img['id'],
-                           (204,), data=f.read(), headers={
-                               'Content-Type': 'application/octet-stream'})
+                self.send(self.producer, 'PUT', '/images/%s/file' % img['id'],
+                          (204,), data=f.read(), headers={
+                              'Content-Type': 'application/octet-stream'})
         if member:
-            self._send(self.producer, 'POST', '/images/%s/members' % img['id'],
-                       (200,), json={'member': self.consumer_id})
+            self.send(self.producer, 'POST', '/images/%s/members' % img['id'],
+                      (200,), json={'member': self.consumer_id})
         return img
 
     def set_status(self, image_id, status):
-        self._send(self.consumer, 'PUT', '/images/%s/members/%s'
-                   % (image_id, self.consumer_id), (200,),
-                   json={'status': status})
+        self.send(self.consumer, 'PUT', '/images/%s/members/%s'
+                  % (image_id, self.consumer_id), (200,),
+                  json={'status': status})
 
     def status_of(self, image_id):
         """The consumer's member status as Glance holds it."""
-        return self._send(self.consumer, 'GET', '/images/%s/members/%s'
-                          % (image_id, self.consumer_id), (200,)
-                          ).json()['status']
+        return self.send(self.consumer, 'GET', '/images/%s/members/%s'
+                         % (image_id, self.consumer_id), (200,)
+                         ).json()['status']
 
     def statuses(self, images):
         return [self.status_of(img['id']) for img in images]
@@ -101,8 +89,8 @@ class TestShareList(ShareTestCase):
         self.assertIn(pending['id'], only)
         self.assertNotIn(accepted['id'], only)
         self.assertNotIn(rejected['id'], only)
-        member = self._send(self.consumer, 'GET', '/images/%s/members/%s'
-                            % (pending['id'], self.consumer_id), (200,)).json()
+        member = self.send(self.consumer, 'GET', '/images/%s/members/%s'
+                           % (pending['id'], self.consumer_id), (200,)).json()
         self.assertEqual((member['created_at'], member['updated_at']),
                          (only[pending['id']]['Created At'],
                           only[pending['id']]['Updated At']))
@@ -229,11 +217,11 @@ class TestShareAccept(ShareTestCase):
         twin2 = self.shared_image('twin')
         not_member = self.shared_image('nm', member=False)
         community = self.shared_image('comm')
-        self._send(self.producer, 'PATCH', '/images/%s' % community['id'],
-                   (200,), json=[{'op': 'replace', 'path': '/visibility',
-                                  'value': 'community'}],
-                   headers={'Content-Type':
-                            'application/openstack-images-v2.1-json-patch'})
+        self.send(self.producer, 'PATCH', '/images/%s' % community['id'],
+                  (200,), json=[{'op': 'replace', 'path': '/visibility',
+                                 'value': 'community'}],
+                  headers={'Content-Type':
+                           'application/openstack-images-v2.1-json-patch'})
         unknown = str(uuid.uuid4())
         res = self.openstack(*ACCEPT, unknown, twin1['name'], good['name'],
                              not_member['id'], community['id'],
