@@ -149,8 +149,12 @@ def _discard(proxy, image_id):
         status = '?'
         try:
             status = get_image(proxy, image_id).get('status', '?')
-        except cloud.CloudError:
-            pass
+        except cloud.CloudError as get_exc:
+            if get_exc.status == 404:
+                status = 'deleted'
+        if status == 'deleted':
+            # a DELETE answered 5xx (e.g. SQLite locked) had been committed
+            return 'image %s was deleted' % image_id
         return ('image %s was left in status %s and could not be deleted '
                 '(%s): delete it with "openstack image delete %s"'
                 % (image_id, status, exc, image_id))
