@@ -269,7 +269,7 @@ class LocalCloud:
             'filesystem_store_datadir = %s' % self.p('tasks'),
             '',
             '[database]',
-            'connection = sqlite:///%s' % self.p('glance.sqlite'),
+            'connection = sqlite:///%s?timeout=30' % self.p('glance.sqlite'),
             '',
             '[oslo_concurrency]',
             'lock_path = %s' % self.p('locks'),
@@ -309,7 +309,7 @@ class LocalCloud:
                 '[DEFAULT]',
                 'log_file = %s' % self.log('keystone.log'),
                 '[database]',
-                'connection = sqlite:///%s' % self.p('keystone.sqlite'),
+                'connection = sqlite:///%s?timeout=30' % self.p('keystone.sqlite'),
                 '[token]',
                 'provider = fernet',
                 '[fernet_tokens]',
@@ -389,6 +389,9 @@ class LocalCloud:
         # keystone parses sys.argv with oslo.config: gunicorn gets no flags,
         # everything is in ./gunicorn.conf.py of its working directory.
         with open(os.path.join(conf_dir, 'gunicorn.conf.py'), 'w') as f:
+            # every DB transaction BEGIN IMMEDIATE: see sqlite_immediate.py
+            f.write('import sys\nsys.path.insert(0, %r)\n' % HERE)
+            f.write('import sqlite_immediate\nsqlite_immediate.install()\n')
             f.write('wsgi_app = %r\n' % module)
             f.write('bind = "127.0.0.1:%d"\n' % port)
             f.write('workers = 1\nthreads = 8\ntimeout = 600\n')
