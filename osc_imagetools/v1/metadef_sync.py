@@ -18,6 +18,10 @@ class SyncMetadefs(base.Lister):
     the cloud and prints one row per change. Writes need the admin role.
     """
 
+    # usage errors and unreadable files must not depend on the cloud:
+    # authenticate once the arguments are known to be usable
+    auth_required = False
+
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
@@ -121,6 +125,7 @@ class SyncMetadefs(base.Lister):
             raise base.UsageError('namespace %s is in none of the files'
                                   % ', '.join(missing))
 
+        self.require_auth()
         proxy = cloud.image_proxy(self.app)
         schemas, listed, details = metadefs.fetch_for_sync(proxy, names,
                                                            in_scope)
@@ -161,6 +166,7 @@ class SyncMetadefs(base.Lister):
         from osc_imagetools.metadef import files
 
         in_scope = self._scope(args)
+        self.require_auth()
         proxy = cloud.image_proxy(self.app)
         names = sorted(s['namespace'] for s in metadefs.list_namespaces(proxy)
                        if in_scope(s['namespace']))

@@ -32,6 +32,11 @@ class FakeApp:
         # cliff looks its command hooks up in this namespace
         self.command_manager = mock.Mock(spec=['namespace'],
                                          namespace='osc_imagetools.tests')
+        self.authenticated = 0
+
+    def prepare_to_run_command(self, cmd):
+        # OSC's hook sets authentication up; count the calls
+        self.authenticated += 1
 
 
 class TestArguments(testtools.TestCase):
@@ -52,6 +57,8 @@ class TestArguments(testtools.TestCase):
         err = self.app.stderr.getvalue()
         self.assertIn('openstack image metadef sync: error: ' + message, err)
         self.assertEqual('', self.app.stdout.getvalue())
+        # a usage error never authenticates: it cannot depend on the cloud
+        self.assertEqual(0, self.app.authenticated)
 
     def test_nothing_to_do(self):
         self.assert_usage('give metadef files or directories to sync')
@@ -90,6 +97,7 @@ class TestArguments(testtools.TestCase):
              missing + ': no such file or directory',
              'openstack image metadef sync: error: 2 of the paths cannot '
              'be read; nothing was sent to the cloud'], err)
+        self.assertEqual(0, self.app.authenticated)
 
 
 class TestCloudErrors(testtools.TestCase):

@@ -26,7 +26,8 @@ class CommandTest(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.app = mock.Mock(spec=['stdout', 'stderr', 'client_manager',
-                                   'options', 'command_manager'])
+                                   'options', 'command_manager',
+                                   'prepare_to_run_command'])
         self.app.command_manager.namespace = 'osc_imagetools.tests.none'
         self.app.stdout = io.StringIO()
         self.app.stderr = io.StringIO()
@@ -68,11 +69,14 @@ class TestAcceptShares(CommandTest):
             self.assertIn('give image(s) or --all', self.app.stderr.getvalue())
         self.list_shares.assert_not_called()
         self.set_status.assert_not_called()
+        # a usage error never authenticates: it cannot depend on the cloud
+        self.app.prepare_to_run_command.assert_not_called()
 
     def test_accept_by_name_and_id(self):
         rc, rows = self.run_cmd(share.AcceptShares, 'image share-accept',
                                 ['a', ID_B])
         self.assertEqual(0, rc)
+        self.app.prepare_to_run_command.assert_called_once()
         self.assertEqual(['changed', 'unchanged'], [r['Result'] for r in rows])
         self.assertEqual(['ID', 'Name', 'Owner', 'Previous Status', 'Status',
                           'Result'], list(rows[0]))
