@@ -204,3 +204,32 @@ class FunctionalTestCase(testtools.TestCase):
             argv += ['-o', options]
         subprocess.check_call(argv + [path, size])
         return path
+
+    def guest_disk(self, top, fmt='qcow2', name='guest'):
+        """A disk image whose filesystem (ext4, 32M) holds the tree at
+        ``top``: ``mkfs.ext4 -d`` needs no appliance; ``virt-make-fs``
+        builds it where mke2fs cannot populate. Then ``qemu-img convert``
+        to ``fmt``."""
+        raw = os.path.join(self.tmp, name + '.raw')
+        proc = subprocess.run(['mkfs.ext4', '-q', '-F', '-d', top, raw,
+                               '32M'], capture_output=True, text=True)
+        if proc.returncode:
+            subprocess.check_call(['virt-make-fs', '--type=ext4',
+                                   '--format=raw', '--size=32M', top, raw])
+        if fmt == 'raw':
+            return raw
+        out = os.path.join(self.tmp, '%s.%s' % (name, fmt))
+        subprocess.check_call(['qemu-img', 'convert', '-q', '-f', 'raw',
+                               '-O', fmt, raw, out])
+        os.unlink(raw)
+        return out
+
+
+def sha256_file(path):
+    """The sha256 of a file (to prove that a command left it unchanged)."""
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()

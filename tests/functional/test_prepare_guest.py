@@ -18,24 +18,6 @@ from tests.unit.guest import trees
 UDEV = '/etc/udev/rules.d/70-persistent-net.rules'
 
 
-def broken_rocky(top):
-    t = trees.rocky(top)
-    t.write(UDEV, 'SUBSYSTEM=="net", ATTR{address}=="52:54:00:12:34:56", '
-                  'NAME="eth0"\n')
-    t.write('/etc/machine-id', '0123456789abcdef0123456789abcdef\n')
-    t.write('/etc/sysconfig/network-scripts/ifcfg-eth0',
-            'DEVICE=eth0\nHWADDR=52:54:00:12:34:56\nBOOTPROTO=dhcp\n')
-    return t
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class TestPrepareGuest(base.FunctionalTestCase):
 
     def setUp(self):
@@ -83,7 +65,8 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.assertEqual([], self.raw_images(name))
 
     def test_broken_tree_fails_and_uploads_nothing(self):
-        t = broken_rocky(os.path.join(self.tmp, 'rocky'))
+        t = trees.broken_rocky(os.path.join(self.tmp, 'rocky'),
+                               hwaddr=True)
         before = t.snapshot()
         name = self.unique('guest-broken')
         self.cleanup_image(name)
@@ -111,7 +94,8 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.assertEqual('yes', image['hw_qemu_guest_agent'])
 
     def test_guest_only_table(self):
-        t = broken_rocky(os.path.join(self.tmp, 'rocky'))
+        t = trees.broken_rocky(os.path.join(self.tmp, 'rocky'),
+                               hwaddr=True)
         res = self.openstack('image', 'prepare', self.disk, '--guest-root',
                              t.top, '--guest-only', rc=1)
         header = res.stdout.splitlines()[1]
@@ -130,7 +114,8 @@ class TestPrepareGuest(base.FunctionalTestCase):
                        '--in-place', rc=2)
 
     def test_fix_guest_tree(self):
-        t = broken_rocky(os.path.join(self.tmp, 'rocky'))
+        t = trees.broken_rocky(os.path.join(self.tmp, 'rocky'),
+                               hwaddr=True)
         row = self.prepare(self.disk, '--guest-root', t.top,
                            '--fix-guest').json()
         checks = self.guest_checks(row)
@@ -147,20 +132,6 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.assertNotIn('fixed', self.guest_checks(again).values())
 
     # -- an image file, through libguestfs ------------------------------------
-    def make_image(self, tree):
-        raw = os.path.join(self.tmp, 'guest.raw')
-        proc = subprocess.run(['mkfs.ext4', '-q', '-F', '-d', tree.top,
-                               raw, '32M'], capture_output=True, text=True)
-        if proc.returncode:
-            subprocess.check_call(['virt-make-fs', '--type=ext4',
-                                   '--format=raw', '--size=32M',
-                                   tree.top, raw])
-        out = os.path.join(self.tmp, 'guest.qcow2')
-        subprocess.check_call(['qemu-img', 'convert', '-q', '-f', 'raw',
-                               '-O', 'qcow2', raw, out])
-        os.unlink(raw)
-        return out
-
     def skip_if_no_appliance(self, res):
         if res.rc and ('not installed' in res.stderr
                        or 'could not start' in res.stderr):
@@ -171,9 +142,10 @@ class TestPrepareGuest(base.FunctionalTestCase):
         if not shutil.which('guestfish'):
             self.skipTest('libguestfs is not installed (no guestfish): '
                           'install libguestfs-tools')
-        t = broken_rocky(os.path.join(self.tmp, 'rocky'))
-        image = self.make_image(t)
-        before = sha256(image)
+        t = trees.broken_rocky(os.path.join(self.tmp, 'rocky'),
+                               hwaddr=True)
+        image = self.guest_disk(t.top)
+        before = base.sha256_file(image)
 
         # 1: read-only inspection (appliance start 1)
         res = self.prepare(image, '--inspect-guest', '--dry-run', rc=None)
@@ -185,7 +157,7 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.assertEqual('warn', checks['linux.machine-id'])
         self.assertEqual('rocky', row['properties']['os_distro'])
         self.assertEqual('image, read-only', row['guest']['mode'])
-        self.assertEqual(before, sha256(image))
+        self.assertEqual(before, base.sha256_file(image))
 
         # 2: fix a copy (appliance start 2); the copy is what is hashed
         copy = os.path.join(self.tmp, 'fixed.qcow2')
@@ -194,7 +166,7 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.skip_if_no_appliance(res)
         self.assertEqual(0, res.rc, res)
         row = res.json()
-        self.assertEqual(before, sha256(image))
+        self.assertEqual(before, base.sha256_file(image))
         self.assertEqual(copy, row['file'])
         self.assertEqual(image, row['source'])
         with open(copy, 'rb') as f:

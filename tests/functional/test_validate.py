@@ -114,7 +114,11 @@ class TestValidate(base.FunctionalTestCase):
     def test_image_with_bad_properties(self):
         name = self.unique('val-bad')
         image = self.create_image(name, **BAD)
+        before = self.access_log_mark()
         self.assertEqual('bogus', self.stored(image['id'])['hw_disk_bus'])
+        # gunicorn logs a request after answering it: the fixture's GET of
+        # the image must be in the log before the mark
+        self.wait_logged(before, 'GET', '/v2/images/%s' % image['id'])
         mark = self.access_log_mark()
         res, rows = self.validate(name, rc=1)
         self.assertEqual(

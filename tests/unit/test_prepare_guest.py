@@ -17,17 +17,6 @@ from tests.unit.guest import trees
 from tests.unit import test_prepare_command as cmd_tests
 
 
-def broken_rocky(top):
-    """A Rocky guest with one failure (udev rules pinning a MAC) and one
-    warning (a machine-id), both fixable."""
-    t = trees.rocky(top)
-    t.write('/etc/udev/rules.d/70-persistent-net.rules',
-            'SUBSYSTEM=="net", ATTR{address}=="52:54:00:12:34:56", '
-            'NAME="eth0"\n')
-    t.write('/etc/machine-id', '0123456789abcdef0123456789abcdef\n')
-    return t
-
-
 class GuestCommandTestCase(cmd_tests.CommandTestCase):
 
     def tree(self, builder, name='root'):
@@ -53,7 +42,7 @@ class TestGuestArguments(GuestCommandTestCase):
 
     def test_combinations_that_make_no_sense(self):
         qcow2 = self.corpus.path('qcow2')
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         before = t.snapshot()
         for opt in ('--fix-guest', '--guest-only', '--allow-guest-failures'):
             self.assertUsage('%s needs --guest-root DIR or --inspect-guest'
@@ -143,7 +132,7 @@ class TestGuestRoot(GuestCommandTestCase):
         self.assertEqual({}, self.guest_checks())
 
     def test_failure_stops_before_hashing(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         before = t.snapshot()
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--dry-run')
@@ -166,7 +155,7 @@ class TestGuestRoot(GuestCommandTestCase):
         self.assertEqual(before, t.snapshot())  # read only
 
     def test_allow_guest_failures(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--allow-guest-failures')
         self.assertEqual(0, rc, self.stderr())
@@ -179,7 +168,7 @@ class TestGuestRoot(GuestCommandTestCase):
         self.assertIsNotNone(self.row()['sha512'])
 
     def test_fix_guest_on_a_tree(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--fix-guest')
         self.assertEqual(0, rc, self.stderr())
@@ -277,7 +266,7 @@ class TestGuestRoot(GuestCommandTestCase):
         self.assertEqual('rocky', data['guest']['os']['id'])
 
     def test_failed_guest_uploads_nothing(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--upload', 'guest-img', '--catalog-dir',
                           self.catalog())
@@ -289,7 +278,7 @@ class TestGuestRoot(GuestCommandTestCase):
 class TestGuestOnly(GuestCommandTestCase):
 
     def test_rows(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--guest-only')
         self.assertEqual(1, rc)
@@ -306,7 +295,7 @@ class TestGuestOnly(GuestCommandTestCase):
         self.assertEqual([], self.glance.calls)
 
     def test_fix_and_allow(self):
-        t = self.tree(broken_rocky)
+        t = self.tree(trees.broken_rocky)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t.top,
                           '--guest-only', '--fix-guest')
         self.assertEqual(0, rc, self.stderr())
@@ -316,7 +305,7 @@ class TestGuestOnly(GuestCommandTestCase):
                       by_id['linux.machine-id']['Fix'])
         self.assertEqual('', t.read('/etc/machine-id'))
 
-        t2 = self.tree(broken_rocky, 'other')
+        t2 = self.tree(trees.broken_rocky, 'other')
         self.app.stdout.truncate(0)
         self.app.stdout.seek(0)
         rc = self.run_cmd(self.corpus.path('qcow2'), '--guest-root', t2.top,

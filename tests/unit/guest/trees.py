@@ -222,6 +222,21 @@ def rocky(top):
     return t
 
 
+def broken_rocky(top, hwaddr=False):
+    """Rocky with fixable faults: udev rules pinning a MAC (a failure) and
+    a machine-id (a warning); with ``hwaddr`` also an ifcfg-eth0 pinned to
+    that MAC (a failure)."""
+    t = rocky(top)
+    t.write('/etc/udev/rules.d/70-persistent-net.rules',
+            'SUBSYSTEM=="net", ATTR{address}=="52:54:00:12:34:56", '
+            'NAME="eth0"\n')
+    t.write('/etc/machine-id', '0123456789abcdef0123456789abcdef\n')
+    if hwaddr:
+        t.write('/etc/sysconfig/network-scripts/ifcfg-eth0',
+                'DEVICE=eth0\nHWADDR=52:54:00:12:34:56\nBOOTPROTO=dhcp\n')
+    return t
+
+
 DEBIAN_PACKAGES = ['bash', 'cloud-init', 'cloud-initramfs-growroot',
                    'openssh-server', 'acpid', 'systemd']
 
