@@ -144,33 +144,24 @@ def delete_namespace(proxy, name):
     cloud.request(proxy, 'DELETE', _path(name), ok=(204,))
 
 
-def create_property(proxy, namespace, body):
-    cloud.request(proxy, 'POST', _path(namespace, 'properties'), ok=(201,),
+# properties and objects share one API shape under their own collection
+COLLECTIONS = {mplan.PROPERTY: 'properties', mplan.OBJECT: 'objects'}
+
+
+def create_child(proxy, namespace, collection, body):
+    """POST a property or object (``collection``: ``properties`` or
+    ``objects``) into ``namespace``."""
+    cloud.request(proxy, 'POST', _path(namespace, collection), ok=(201,),
                   json=body)
 
 
-def update_property(proxy, namespace, body):
-    cloud.request(proxy, 'PUT', _path(namespace, 'properties', body['name']),
+def update_child(proxy, namespace, collection, body):
+    cloud.request(proxy, 'PUT', _path(namespace, collection, body['name']),
                   json=body)
 
 
-def delete_property(proxy, namespace, name):
-    cloud.request(proxy, 'DELETE', _path(namespace, 'properties', name),
-                  ok=(204,))
-
-
-def create_object(proxy, namespace, body):
-    cloud.request(proxy, 'POST', _path(namespace, 'objects'), ok=(201,),
-                  json=body)
-
-
-def update_object(proxy, namespace, body):
-    cloud.request(proxy, 'PUT', _path(namespace, 'objects', body['name']),
-                  json=body)
-
-
-def delete_object(proxy, namespace, name):
-    cloud.request(proxy, 'DELETE', _path(namespace, 'objects', name),
+def delete_child(proxy, namespace, collection, name):
+    cloud.request(proxy, 'DELETE', _path(namespace, collection, name),
                   ok=(204,))
 
 
@@ -206,15 +197,11 @@ def _failed(exc, step=None):
 
 def _child(proxy, change):
     ns, name, body = change.namespace, change.name, change.body
-    if change.kind == mplan.PROPERTY:
-        {mplan.CREATE: lambda: create_property(proxy, ns, body),
-         mplan.UPDATE: lambda: update_property(proxy, ns, body),
-         mplan.DELETE: lambda: delete_property(proxy, ns, name),
-         }[change.action]()
-    elif change.kind == mplan.OBJECT:
-        {mplan.CREATE: lambda: create_object(proxy, ns, body),
-         mplan.UPDATE: lambda: update_object(proxy, ns, body),
-         mplan.DELETE: lambda: delete_object(proxy, ns, name),
+    if change.kind in (mplan.PROPERTY, mplan.OBJECT):
+        coll = COLLECTIONS[change.kind]
+        {mplan.CREATE: lambda: create_child(proxy, ns, coll, body),
+         mplan.UPDATE: lambda: update_child(proxy, ns, coll, body),
+         mplan.DELETE: lambda: delete_child(proxy, ns, coll, name),
          }[change.action]()
     elif change.kind == mplan.ASSOCIATION:
         if change.action in (mplan.UPDATE, mplan.DELETE):
