@@ -165,8 +165,22 @@ def image_proxy(app):
     """The SDK image proxy of OSC's shared connection, with the retry
     policy of :func:`set_retries` (endpoint discovery happens here, so its
     failures become :class:`CloudError` too)."""
+    from openstack import exceptions as sdk_exc
+
+    conn = app.client_manager.sdk_connection
     try:
-        return set_retries(app.client_manager.sdk_connection.image)
+        return set_retries(conn.image)
     except ks_exc.ClientException as exc:
         raise CloudError(_ks_message(exc),
                          getattr(exc, 'http_status', None)) from None
+    except sdk_exc.ServiceDiscoveryException as exc:
+        # openstacksdk's words name neither the cause nor the URL it tried
+        # (an image endpoint override that does not answer its version
+        # discovery)
+        try:
+            where = conn.config.get_endpoint('image')
+        except Exception:  # the message must not depend on it
+            where = None
+        raise CloudError('cannot reach the image service%s: %s'
+                         % (' at %s' % where if where else '',
+                            ' '.join(str(exc).split()))) from None

@@ -203,10 +203,10 @@ class BadInputTestCase(base.FunctionalTestCase):
                  expect_rc, shape, 'token', cloud=None),
             Case(prefix + '-keystone-unreachable', argv, expect_rc, shape,
                  'Unable to establish connection', cloud='nokeystone'),
-            # openstacksdk's words for an endpoint that does not answer its
-            # version discovery
+            # an image endpoint that does not answer its version discovery
             Case(prefix + '-glance-unreachable', argv, expect_rc, shape,
-                 'service image', cloud='noglance'),
+                 'cannot reach the image service at %s' % self.dead,
+                 cloud='noglance'),
         ]
 
     def files(self):
