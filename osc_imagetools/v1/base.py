@@ -33,6 +33,14 @@ class ExitCodeMixin:
 
     exit_code = EXIT_OK
 
+    # OSC decides whether to authenticate before cliff parses a command's
+    # arguments (prepare_to_run_command reads ``auth_required`` first). Our
+    # commands say "no auth" so that a usage error never depends on the
+    # cloud, and offline runs (prepare without --upload, validate with
+    # --catalog-dir) need none; a run that needs the cloud authenticates
+    # once its arguments are known: :meth:`image_proxy`.
+    auth_required = False
+
     def run(self, parsed_args):
         self.exit_code = EXIT_OK
         try:
@@ -44,17 +52,19 @@ class ExitCodeMixin:
         return rc or self.exit_code
 
     def require_auth(self):
-        """Authenticate now, for a command whose class says
-        ``auth_required = False`` because some of its runs are offline.
-
-        OSC decides about authentication before it parses the command's
-        arguments; once they show that the cloud is needed, OSC's own
-        ``prepare_to_run_command`` sets authentication up exactly as for
-        any other command.
-        """
+        """Authenticate now (once): OSC's own ``prepare_to_run_command``
+        sets authentication up exactly as for any other command."""
         if not self.auth_required:
             self.auth_required = True
             self.app.prepare_to_run_command(self)
+
+    def image_proxy(self):
+        """Authenticate if not done yet, then the SDK image proxy of OSC's
+        connection (:func:`osc_imagetools.cloud.image_proxy`)."""
+        from osc_imagetools import cloud
+
+        self.require_auth()
+        return cloud.image_proxy(self.app)
 
     def report_failures(self, failed, total, what):
         """Write the closing "N of M ... failed" line and set exit code 1."""

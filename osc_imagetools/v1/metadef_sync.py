@@ -18,10 +18,6 @@ class SyncMetadefs(base.Lister):
     the cloud and prints one row per change. Writes need the admin role.
     """
 
-    # usage errors and unreadable files must not depend on the cloud:
-    # authenticate once the arguments are known to be usable
-    auth_required = False
-
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
@@ -101,7 +97,6 @@ class SyncMetadefs(base.Lister):
         return lambda ns: ns in names or ns.startswith(prefixes)
 
     def _sync(self, args):
-        from osc_imagetools import cloud
         from osc_imagetools.cloud import metadefs
         from osc_imagetools.metadef import files
         from osc_imagetools.metadef import plan
@@ -125,8 +120,7 @@ class SyncMetadefs(base.Lister):
             raise base.UsageError('namespace %s is in none of the files'
                                   % ', '.join(missing))
 
-        self.require_auth()
-        proxy = cloud.image_proxy(self.app)
+        proxy = self.image_proxy()
         schemas, listed, details = metadefs.fetch_for_sync(proxy, names,
                                                            in_scope)
         desired, problems = validate.check(docs, schemas)
@@ -161,13 +155,11 @@ class SyncMetadefs(base.Lister):
         self.report_failures(failed, total, 'changes')
 
     def _export(self, args):
-        from osc_imagetools import cloud
         from osc_imagetools.cloud import metadefs
         from osc_imagetools.metadef import files
 
         in_scope = self._scope(args)
-        self.require_auth()
-        proxy = cloud.image_proxy(self.app)
+        proxy = self.image_proxy()
         names = sorted(s['namespace'] for s in metadefs.list_namespaces(proxy)
                        if in_scope(s['namespace']))
         rows, failed = [], 0

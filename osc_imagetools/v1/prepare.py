@@ -208,8 +208,6 @@ class PrepareImage(base.ShowOne):
     before anything is converted or uploaded.
     """
 
-    # offline use (no --upload) needs no cloud; see _get_proxy()
-    auth_required = False
     proxy = None
 
     def get_parser(self, prog_name):
@@ -477,8 +475,8 @@ class PrepareImage(base.ShowOne):
                     or cfg.get('image_endpoint_override'))
 
     def _get_proxy(self):
-        """The SDK image proxy, authenticating now if need be
-        (``auth_required`` is False so that offline use needs no cloud)."""
+        """The SDK image proxy, authenticating now if need be (offline
+        use needs no cloud: see base.ExitCodeMixin.auth_required)."""
         from osc_imagetools import cloud
 
         if self.proxy is None:

@@ -31,8 +31,7 @@ class _Shares:
         from osc_imagetools.cloud import members
         from osc_imagetools import sharing
 
-        self.require_auth()
-        proxy = cloud.image_proxy(self.app)
+        proxy = self.image_proxy()
         caller = members.Caller.of(self.app)
         project, owner = caller.project_id, None
         if parsed_args.project:
@@ -69,10 +68,6 @@ class AcceptShares(_Shares, base.Lister):
     Prints a row per image; exits 1 after processing every image when any
     failed ("N of M images failed" on stderr), 2 on a usage error.
     """
-
-    # a usage error must not depend on the cloud: authenticate once the
-    # arguments are known to be usable (base.ExitCodeMixin.require_auth)
-    auth_required = False
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -143,9 +138,6 @@ class AcceptShares(_Shares, base.Lister):
 
 class ListShares(_Shares, base.Lister):
     """List images shared with the project, in any member status."""
-
-    # a usage error must not depend on the cloud (see AcceptShares)
-    auth_required = False
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

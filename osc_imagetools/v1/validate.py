@@ -40,13 +40,6 @@ class ValidateImage(base.Lister):
     credentials are needed.
     """
 
-    # OSC decides whether to authenticate before it parses the command's
-    # arguments (prepare_to_run_command reads ``auth_required``, then
-    # cliff parses the command line). The class therefore says "no auth",
-    # and a run that needs the cloud asks OSC to set authentication up
-    # once its arguments are known (base.ExitCodeMixin.require_auth).
-    auth_required = False
-
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
@@ -170,8 +163,7 @@ class ValidateImage(base.Lister):
         import concurrent.futures
 
         from osc_imagetools import cloud
-        self.require_auth()
-        proxy = cloud.image_proxy(self.app)
+        proxy = self.image_proxy()
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             jobs = {}
             if need_catalog:
