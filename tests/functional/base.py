@@ -224,6 +224,22 @@ class FunctionalTestCase(testtools.TestCase):
         os.unlink(raw)
         return out
 
+    def guest_disk_tree(self, image, fmt='raw', name='dump'):
+        """The filesystem of a :meth:`guest_disk` image (``fmt``: its
+        format), read back without libguestfs (``debugfs`` from e2fsprogs)
+        into a directory; returns the directory."""
+        if fmt != 'raw':
+            raw = os.path.join(self.tmp, name + '.raw')
+            subprocess.check_call(['qemu-img', 'convert', '-q', '-f', fmt,
+                                   '-O', 'raw', image, raw])
+            image = raw
+        out = os.path.join(self.tmp, name)
+        os.mkdir(out)
+        subprocess.check_call(['debugfs', '-R', 'rdump / %s' % out, image],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        return out
+
 
 def sha256_file(path):
     """The sha256 of a file (to prove that a command left it unchanged)."""

@@ -14,7 +14,6 @@ reason.
 
 import os
 import shutil
-import subprocess
 
 from osc_imagetools import guest
 from tests.functional import base
@@ -92,11 +91,7 @@ class TestGuestImage(base.FunctionalTestCase):
 
         # read the copy back without libguestfs (debugfs, e2fsprogs) and
         # run the checks again on what it holds
-        out = os.path.join(self.tmp, 'dump')
-        os.mkdir(out)
-        subprocess.check_call(['debugfs', '-R', 'rdump / %s' % out, copy],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+        out = self.guest_disk_tree(copy)
         dumped = trees.Tree(out)
         self.assertEqual('', dumped.read('/etc/machine-id'))
         self.assertEqual('DEVICE=eth0\nBOOTPROTO=dhcp\n', dumped.read(

@@ -10,7 +10,6 @@ own reason, where libguestfs is missing or its appliance cannot start.
 import hashlib
 import os
 import shutil
-import subprocess
 
 from tests.functional import base
 from tests.unit.guest import trees
@@ -179,15 +178,7 @@ class TestPrepareGuest(base.FunctionalTestCase):
         self.assertIn('/etc/machine-id', changed)
 
         # the copy's filesystem, read back without libguestfs
-        raw = os.path.join(self.tmp, 'fixed.raw')
-        subprocess.check_call(['qemu-img', 'convert', '-q', '-O', 'raw',
-                               copy, raw])
-        dump = os.path.join(self.tmp, 'dump')
-        os.mkdir(dump)
-        subprocess.check_call(['debugfs', '-R', 'rdump / %s' % dump, raw],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-        dumped = trees.Tree(dump)
+        dumped = trees.Tree(self.guest_disk_tree(copy, 'qcow2'))
         self.assertEqual('', dumped.read('/etc/machine-id'))
         self.assertEqual('', dumped.read(UDEV))
         # the original tree still has its problems (nothing written back)
