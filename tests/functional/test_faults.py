@@ -3,8 +3,8 @@ errors that must be retried.
 
 One PRIVATE local cloud serves the whole class (Glance is stopped and
 started again here; the shared cloud of the other tests must never be).
-Between the CLI and that Glance sits :class:`FaultProxy`, a small HTTP
-relay of this test: after K requests matching a rule it answers 503,
+Between the CLI and that Glance sits a :class:`fakeglance.FaultProxy`:
+after K requests matching a rule it answers 503,
 drops the connection without an answer (a reset), or really kills Glance
 (``tools/local_cloud.py stop-glance``) halfway through a request body.
 The CLI reaches it through ``image_endpoint_override`` in a copy of the
@@ -16,8 +16,6 @@ converge to the goal state, checked through the API.
 """
 
 import hashlib
-import http.client
-import http.server
 import json
 import os
 import re
@@ -25,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -33,153 +30,18 @@ import yaml
 
 from osc_imagetools import cloud as imagetools_cloud
 from tests.functional import base
+from tests.functional import fakeglance
 
 NAMESPACES = '/metadefs/namespaces'
 # one request + keystoneauth's retries (see osc_imagetools.cloud.RETRIES)
 TRIES = 1 + imagetools_cloud.RETRIES
-HOP = {'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer',
-       'upgrade', 'proxy-connection', 'content-length'}
 
 
-class Rule:
-    """Fault ``action`` for the requests matching ``method`` and the
-    ``path`` regex, after the first ``after`` of them went through, for
-    ``count`` of them (``None``: all the following ones)."""
-
-    def __init__(self, method, path, action, after=0, count=None):
-        self.method = method
-        self.path = re.compile(path)
-        self.action = action
-        self.after = after
-        self.count = count
-        self.seen = 0
-
-    def matches(self, method, path):
-        return ((self.method is None or method in self.method.split('|'))
-                and self.path.search(path))
-
-    def fires(self):
-        """Count one matching request; whether the fault applies to it."""
-        self.seen += 1
-        n = self.seen - self.after
-        return n > 0 and (self.count is None or n <= self.count)
-
-
-class FaultProxy(http.server.ThreadingHTTPServer):
-    """An HTTP relay to ``upstream`` (host, port) that injects faults."""
-
-    daemon_threads = True
-
-    def __init__(self, upstream, on_kill=None):
-        super().__init__(('127.0.0.1', 0), _Handler)
-        self.upstream = upstream
-        self.on_kill = on_kill
-        self.rules = []
-        self.log = []  # (method, path, what happened)
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return 'http://127.0.0.1:%d' % self.server_address[1]
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-
-    def count(self, method, path_re, what=None):
-        rx = re.compile(path_re)
-        return sum(1 for m, p, w in self.log
-                   if m == method and rx.search(p)
-                   and (what is None or w == what))
-
-    def decide(self, method, path):
-        with self.lock:
-            action = 'forward'
-            for rule in self.rules:
-                if rule.matches(method, path) and rule.fires():
-                    action = rule.action
-                    break
-            self.log.append((method, path, action))
-            return action
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-
-    def log_message(self, *args):
-        pass
-
-    def _body(self, limit=None):
-        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
-            out = []
-            got = 0
-            while limit is None or got < limit:
-                size = int(self.rfile.readline().split(b';')[0], 16)
-                if not size:
-                    self.rfile.readline()
-                    break
-                out.append(self.rfile.read(size))
-                self.rfile.readline()
-                got += size
-            return b''.join(out)
-        length = int(self.headers.get('Content-Length') or 0)
-        if limit is not None:
-            length = min(length, limit)
-        return self.rfile.read(length) if length else b''
-
-    def _relay(self):
-        server = self.server
-        action = server.decide(self.command, self.path)
-        if action == 'reset':
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        if action == 'kill':
-            # read part of the body, then Glance dies mid-stream
-            self._body(limit=4 * 1024 * 1024)
-            server.on_kill()
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        body = self._body()
-        if action == '503':
-            self._answer(503, b'<html><body><h1>503 Service Unavailable</h1>'
-                         b'injected by the fault proxy</body></html>')
-            return
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in HOP}
-        conn = http.client.HTTPConnection(*server.upstream, timeout=120)
-        try:
-            conn.request(self.command, self.path, body=body or None,
-                         headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-        except OSError:
-            # what a load balancer says when its backend is gone
-            self._answer(502, b'<html><body><h1>502 Bad Gateway</h1>'
-                         b'Glance is unreachable</body></html>')
-            return
-        finally:
-            conn.close()
-        self.send_response(resp.status)
-        for k, v in resp.getheaders():
-            if k.lower() not in HOP:
-                self.send_header(k, v)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _answer(self, status, data):
-        self.send_response(status)
-        self.send_header('Content-Type', 'text/html')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = do_PATCH = _relay
+def fault(method, path, status, after=0, times=None):
+    """A :class:`fakeglance.Fault` without ``Retry-After``: keystoneauth's
+    own retry delays (set short in this class's clouds.yaml) apply."""
+    return fakeglance.Fault(method, path, status, times=times, after=after,
+                            retry_after=None)
 
 
 def local_cloud(*args):
@@ -218,8 +80,8 @@ class TestFaults(base.FunctionalTestCase):
         self.cloud = self.private
         self.ensure_glance()
         port = self.cloud.info['glance_port']
-        self.proxy = FaultProxy(('127.0.0.1', port),
-                                on_kill=self.kill_glance)
+        self.proxy = fakeglance.FaultProxy(
+            'http://127.0.0.1:%d' % port, on_kill=self.kill_glance).start()
         self.addCleanup(self.proxy.stop)
         with open(self.cloud.clouds_yaml) as f:
             clouds = yaml.safe_load(f)
@@ -263,9 +125,10 @@ class TestFaults(base.FunctionalTestCase):
 
     # -- transient errors: retried, bounded ---------------------------------
     def test_transient_503_and_resets_are_retried(self):
-        self.proxy.rules = [
-            Rule('GET', r'member_status=pending', '503', count=TRIES - 1),
-            Rule('GET', r'member_status=accepted', 'reset', count=TRIES - 1),
+        self.proxy.faults = [
+            fault('GET', r'member_status=pending', 503, times=TRIES - 1),
+            fault('GET', r'member_status=accepted', fakeglance.RESET,
+                  times=TRIES - 1),
         ]
         rows = json.loads(self.via_proxy(
             'image', 'share', 'list', '-f', 'json', cloud='consumer').stdout)
@@ -274,12 +137,12 @@ class TestFaults(base.FunctionalTestCase):
         self.assertEqual(TRIES, self.proxy.count(
             'GET', r'member_status=pending'))
         self.assertEqual(TRIES - 1, self.proxy.count(
-            'GET', r'member_status=pending', '503'))
+            'GET', r'member_status=pending', 503))
         self.assertEqual(TRIES, self.proxy.count(
             'GET', r'member_status=accepted'))
 
     def test_persistent_503_is_a_clear_error_after_bounded_retries(self):
-        self.proxy.rules = [Rule('GET', r'member_status=pending', '503')]
+        self.proxy.faults = [fault('GET', r'member_status=pending', 503)]
         res = self.via_proxy('image', 'share', 'list', cloud='consumer',
                              rc=1)
         self.assert_one_line_errors(res, '503')
@@ -292,7 +155,7 @@ class TestFaults(base.FunctionalTestCase):
         subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2',
                                path, '16M'])
         name = self.unique('fault-post')
-        self.proxy.rules = [Rule('POST', r'^/v2/images$', '503')]
+        self.proxy.faults = [fault('POST', r'^/v2/images$', 503)]
         res = self.via_proxy('image', 'prepare', path, '--upload', name,
                              rc=1)
         self.assert_one_line_errors(res, '503')
@@ -328,8 +191,8 @@ class TestFaults(base.FunctionalTestCase):
         with open(path, 'w') as f:
             json.dump(want, f)
         # after 8 writes Glance "goes away" for every write (503 forever)
-        self.proxy.rules = [Rule('PUT|POST|DELETE', r'/metadefs/', '503',
-                                 after=8)]
+        self.proxy.faults = [fault('PUT|POST|DELETE', r'/metadefs/', 503,
+                                   after=8)]
         res = self.via_proxy('image', 'metadef', 'sync', '--overwrite', path,
                              '-f', 'json', cloud='admin', rc=1)
         self.assert_one_line_errors(res, 'failed')
@@ -379,7 +242,7 @@ class TestFaults(base.FunctionalTestCase):
             self.send(producer, 'POST', '/images/%s/members' % img['id'],
                       (200,), json={'member': consumer_id})
             ids.append(img['id'])
-        self.proxy.rules = [Rule('PUT', r'/members/', '503', after=4)]
+        self.proxy.faults = [fault('PUT', r'/members/', 503, after=4)]
         res = self.via_proxy('image', 'share-accept', '--all',
                              '--name-prefix', prefix, '-f', 'json',
                              cloud='consumer', rc=1)
@@ -400,7 +263,7 @@ class TestFaults(base.FunctionalTestCase):
             [i not in failed for i in ids],
             [s == 'accepted' for s in statuses()])
         # Glance is back: the rerun changes only what is still pending
-        self.proxy.rules = []
+        self.proxy.faults = []
         rows = json.loads(self.via_proxy(
             'image', 'share-accept', '--all', '--name-prefix', prefix,
             '-f', 'json', cloud='consumer').stdout)
@@ -422,7 +285,7 @@ class TestFaults(base.FunctionalTestCase):
             for image in self.sdk().image.images(name=name):
                 self.sdk().image.delete_image(image.id, ignore_missing=True)
         self.addCleanup(cleanup)
-        self.proxy.rules = [Rule('PUT', r'/file$', 'kill', count=1)]
+        self.proxy.faults = [fault('PUT', r'/file$', fakeglance.KILL, times=1)]
         t0 = time.monotonic()
         res = self.via_proxy('image', 'prepare', path, '--upload', name,
                              rc=1)
