@@ -163,15 +163,16 @@ def _holds_other_namespace(path, namespace):
     return not (isinstance(doc, dict) and doc.get('namespace') == namespace)
 
 
-def write_json(path, doc, sort_keys=False):
+def write_json(path, doc, sort_keys=False, indent=4):
     """Write ``doc`` as indented JSON to ``path`` through a temporary file
     in the same directory and a rename, so a reader never sees half a
-    file and a failure leaves nothing behind."""
+    file and a failure leaves nothing behind (metadef export, the saved
+    catalog, prepare's manifest)."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or '.',
                                prefix='.imagetools-', suffix='.tmp')
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(doc, f, indent=4, sort_keys=sort_keys,
+            json.dump(doc, f, indent=indent, sort_keys=sort_keys,
                       ensure_ascii=False)
             f.write('\n')
         os.chmod(tmp, 0o644)  # mkstemp makes it 0600

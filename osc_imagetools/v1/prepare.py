@@ -807,8 +807,7 @@ class PrepareImage(base.ShowOne):
 
     # -- 6: manifest --------------------------------------------------------
     def _manifest(self, args, out, attrs):
-        import json
-        import tempfile
+        from osc_imagetools.metadef import files
 
         if not args.manifest:
             return
@@ -819,17 +818,8 @@ class PrepareImage(base.ShowOne):
         data['openstack_command'] = create_command(args, out.row, attrs)
         out.step('manifest', 'done', args.manifest)
         data['steps'] = [dict(out.steps[s]) for s in out.names]
-        target = os.path.abspath(args.manifest)
-        fd, tmp = tempfile.mkstemp(prefix='.manifest.', suffix='.part',
-                                   dir=os.path.dirname(target))
-        try:
-            with os.fdopen(fd, 'w') as f:
-                json.dump(data, f, indent=2, sort_keys=True)
-                f.write('\n')
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        files.write_json(os.path.abspath(args.manifest), data,
+                         sort_keys=True, indent=2)
         out.row['manifest'] = args.manifest
 
     # -- 7: upload ----------------------------------------------------------
