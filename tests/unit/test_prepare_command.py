@@ -169,17 +169,19 @@ class CommandTestCase(testtools.TestCase):
         return [c['name'] for c in self.row()['checks']
                 if status is None or c['status'] == status]
 
-
-class TestArguments(CommandTestCase):
-
     def assertUsage(self, expected, *argv):
+        """Exit 2 with ``expected`` on stderr, no output, no request; then
+        stderr is emptied for the next call."""
         rc = self.run_cmd(*argv)
-        self.assertEqual(2, rc)
+        self.assertEqual(2, rc, self.stderr())
         self.assertIn(expected, self.stderr())
         self.assertEqual('', self.app.stdout.getvalue())
         self.assertEqual([], self.glance.calls)
         self.app.stderr.truncate(0)
         self.app.stderr.seek(0)
+
+
+class TestArguments(CommandTestCase):
 
     def test_upload_options_need_upload(self):
         raw = self.corpus.path('raw')

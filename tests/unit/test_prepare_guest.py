@@ -31,15 +31,6 @@ class GuestCommandTestCase(cmd_tests.CommandTestCase):
 
 class TestGuestArguments(GuestCommandTestCase):
 
-    def assertUsage(self, expected, *argv):
-        rc = self.run_cmd(*argv)
-        self.assertEqual(2, rc, self.stderr())
-        self.assertIn(expected, self.stderr())
-        self.assertEqual('', self.app.stdout.getvalue())
-        self.assertEqual([], self.glance.calls)
-        self.app.stderr.truncate(0)
-        self.app.stderr.seek(0)
-
     def test_combinations_that_make_no_sense(self):
         qcow2 = self.corpus.path('qcow2')
         t = self.tree(trees.broken_rocky)
