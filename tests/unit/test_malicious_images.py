@@ -80,7 +80,12 @@ class TestMaliciousImages(testtools.TestCase):
         info = inspect.inspect_file(path)
         self.assertEqual('qcow2', info.format)
         self.assertEqual(16 * MiB, info.virtual_size)
-        self.assertEqual({'unknown_features'}, checks(info))
+        self.assertEqual({'unknown_features', 'extended_l2'}, checks(info))
+        # the refusal says why and how to fix it
+        message = [str(f) for f in info.failures
+                   if f.check == 'extended_l2'][0]
+        self.assertIn('extended_l2=on', message)
+        self.assertIn('qemu-img convert -f qcow2 -O qcow2', message)
 
     def _iso_with_gpt(self, name):
         blocks = 64
