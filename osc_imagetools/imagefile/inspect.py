@@ -33,6 +33,7 @@ VHD ``vpc``. :class:`ImageInfo` carries all three.
 """
 
 import dataclasses
+import logging
 import os
 import stat
 import struct
@@ -210,7 +211,10 @@ def _matches(wrapper, failures):
 
 
 def _claims(head, size):
-    """Formats whose magic the file starts with."""
+    """Formats whose magic the file starts with. Like qemu-img's probe, a
+    file shorter than a magic is read as if zero-padded ("QED" alone is a
+    QED magic to qemu-img)."""
+    head = head.ljust(MAGIC_SPAN, b'\0')
     return {name for name, off, magic in MAGICS
             if head[off:off + len(magic)] == magic}
 
@@ -312,6 +316,18 @@ def inspect_file(path, chunk_size=CHUNK_SIZE):
     unsafe or unrecognisable file is not an exception: its ``failures``
     say why.
     """
+    # The inspector logs (up to ERROR) what ``failures`` report; on a
+    # command's stderr that would be a second, raw message.
+    log = logging.getLogger(format_inspector.__name__)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        return _inspect(path, chunk_size)
+    finally:
+        log.setLevel(level)
+
+
+def _inspect(path, chunk_size):
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -364,8 +380,16 @@ def inspect_file(path, chunk_size=CHUNK_SIZE):
             '>I', inspector.region('header').data, 4)[0] == 1:
         detected = 'qcow'
     disk_format = DISK_FORMATS.get(detected, detected)
-    virtual_size = _virtual_size(inspector, detected, size, failures, notes)
-    failures += _safety(inspector, detected, path, head)
+    if not inspector.complete:
+        # a format whose match needs only its magic (LUKS) cut inside its
+        # header: its parsers would fail on the missing bytes
+        failures.append(_why_not(path, detected, size, chunk_size))
+        return ImageInfo(path, disk_format, detected, 0, size,
+                         tuple(failures), tuple(notes))
+    size_failures = []
+    virtual_size = _virtual_size(inspector, detected, size, size_failures,
+                                 notes)
+    failures += _safety(inspector, detected, path, head) + size_failures
     if virtual_size > MAX_VIRTUAL_SIZE:
         failures.append(Failure(
             'virtual_size', 'the %s header claims a virtual size of %d '
@@ -399,7 +423,7 @@ def _virtual_size(inspector, detected, size, failures, notes):
                 'the LUKS header puts the payload at %d bytes but the file '
                 'has %d: a truncated LUKS file' % (payload, size))))
             return 0
-        return size - payload
+        return _round_sector(size - payload)
     if (type(inspector).virtual_size
             is format_inspector.FileInspector.virtual_size):
         # the base class answers "bytes read so far" (QED has no parser)
@@ -444,15 +468,23 @@ def _safety(inspector, detected, path, head):
                 'without a partition table, e.g. a floppy image), which '
                 "the format inspector of Glance and Nova takes for an MBR "
                 'and refuses; qemu-img reads it as raw. Put the filesystem '
-                'in a partitioned disk: truncate -s +1M OUT.raw (to the '
-                'filesystem size plus 1 MiB), echo "start=2048, type=c" | '
-                'sfdisk OUT.raw, dd if=%s of=OUT.raw bs=512 seek=2048 '
-                'conv=notrunc' % (fs, path))))
+                'in a partitioned disk: truncate -s $(($(stat -c %%s %s) + '
+                '1048576)) OUT.raw; echo start=2048 | sfdisk OUT.raw; dd '
+                'if=%s of=OUT.raw bs=512 seek=2048 conv=notrunc'
+                % (fs, path, path))))
     elif detected == 'vmdk' and 'descriptor' in checks:
         vmdktype = getattr(inspector, 'vmdktype', None)
+        if inspector.has_region('header') and not inspector.desc_text:
+            failures.append(Failure('subformat', (
+                'a sparse VMDK extent without a descriptor: one file of a '
+                'multi-file VMDK (twoGbMaxExtentSparse); Glance and Nova '
+                'accept only monolithicSparse and streamOptimized VMDKs; '
+                'convert the whole set from its descriptor: qemu-img '
+                'convert -f vmdk -O vmdk -o subformat=streamOptimized '
+                'DESCRIPTOR.vmdk OUT.vmdk')))
         if (not inspector.has_region('header')
                 and not _qemu_reads_descriptor(head)):
-            failures.append(Failure('text', (
+            failures.insert(0, Failure('text', (
                 'the file is text with a VMDK descriptor\'s createType= in '
                 'its first MiB: the format inspector of Glance and Nova '
                 'takes it for a VMDK descriptor (qemu-img reads a '
