@@ -197,6 +197,8 @@ class CorpusBuilder:
             self.qemu_create('qcow-%d' % size, 'qcow', size,
                              expect='refuse', checks=('unsupported',))
             self.luks('luks-%d' % size, size)
+        # min_disk follows the virtual size (it was 1 at any LUKS size)
+        self.luks('luks-1g-plus', GiB + 1)
         self.qemu_create('vhdx-2t', 'vhdx', 2 * TiB)
         self.qemu_create('vhdx-fixed', 'vhdx', 3 * MiB, 'subformat=fixed')
         self.qemu_create('vhdx-block1m', 'vhdx', 9 * MiB, 'block_size=1M')
@@ -498,7 +500,7 @@ class TestDifferentialQemuImg(testtools.TestCase):
 
     # a sample through the real ``openstack image prepare -f json``
     # (each run starts OSC: about 2 s)
-    SAMPLE = ('qcow2-1000', 'raw-1000', 'vpc-dynamic-1000', 'luks-1000',
+    SAMPLE = ('qcow2-1000', 'raw-1000', 'vpc-dynamic-1000', 'luks-1g-plus',
               'sgdisk-gpt', 'xorriso.iso', 'cut-qcow2-300', 'parallels-1000',
               'qcow2-encrypted', 'text-keyword-at-5000')
 
@@ -533,4 +535,6 @@ class TestDifferentialQemuImg(testtools.TestCase):
                              (fmt, row['virtual_size']), name)
             self.assertEqual(max(1, -(-row['virtual_size'] // GiB)),
                              row['min_disk'], name)
+            if name == 'luks-1g-plus':
+                self.assertEqual(2, row['min_disk'])
         self.assertGreater(ran, 7)
