@@ -464,7 +464,7 @@ def _safety(inspector, detected, path, head):
         fs = _boot_sector_filesystem(inspector.region('mbr').data)
         if fs:
             failures.append(Failure('filesystem', (
-                'the first sector is a %s boot sector (a filesystem '
+                'the first sector is a boot sector of %s (a filesystem '
                 'without a partition table, e.g. a floppy image), which '
                 "the format inspector of Glance and Nova takes for an MBR "
                 'and refuses; qemu-img reads it as raw. Put the filesystem '

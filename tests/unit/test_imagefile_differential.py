@@ -305,6 +305,10 @@ class CorpusBuilder:
             path = disk('fat-disk.img', 64 * MiB)
             _run(['mkfs.fat', '-F', '32', path])
             self.add('fat-disk.img')
+        if tool('mkfs.ntfs'):
+            path = disk('ntfs.img', 16 * MiB)
+            _run(['mkfs.ntfs', '-F', '-Q', '-q', path])
+            self.add('ntfs.img', 'refuse', ('filesystem', 'mbr'))
         if tool('mkfs.ext4'):
             path = disk('ext4.img', 8 * MiB)
             _run(['mkfs.ext4', '-q', '-F', path])
