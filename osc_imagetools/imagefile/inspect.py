@@ -233,10 +233,10 @@ def _why_not(path, name, size, chunk_size):
         return Failure('format', (
             'the file starts with the %s magic but the %s inspector of '
             'Glance and Nova cannot read it (%s)%s' % (
-                name, name, exc or type(exc).__name__,
-                '; an extent of a multi-file VMDK (twoGbMaxExtent*, '
-                'monolithicFlat)? convert the whole set with qemu-img '
-                'convert -f vmdk -O qcow2 DESCRIPTOR.vmdk OUT.qcow2'
+                name, name, str(exc) or type(exc).__name__,
+                '; an extent of a multi-file VMDK? convert the whole set '
+                'from its descriptor: qemu-img convert -f vmdk -O vmdk -o '
+                'subformat=streamOptimized DESCRIPTOR.vmdk OUT.vmdk'
                 if name == 'vmdk' else '')))
     regions = [inspector.region(n) for n in inspector.context_info]
     needed = max((r.offset + r.length for r in regions if not r.complete

@@ -16,8 +16,10 @@ does a refused image that prepare accepts.
 A sample also goes through the real ``openstack image prepare FILE -f
 json`` (no --upload, no cloud).
 
-Bounded for CI: about 200 files of at most a few MiB on disk, one
-``qemu-img info`` each (about 10 s on one core).
+Bounded for CI: about 190 files made once per run (sparse: under 100 MiB
+on disk), one ``qemu-img info`` each; about 30 s of CPU in all, most of it
+qemu-img's LUKS key derivation (two headers) and the OSC start-ups of the
+CLI sample.
 """
 
 import collections
