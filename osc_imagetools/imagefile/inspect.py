@@ -472,6 +472,14 @@ def _safety(inspector, detected, path, head):
                 '1048576)) OUT.raw; echo start=2048 | sfdisk OUT.raw; dd '
                 'if=%s of=OUT.raw bs=512 seek=2048 conv=notrunc'
                 % (fs, path, path))))
+        else:
+            failures.append(Failure('partition_table', (
+                'the first sector has the MBR signature (0x55AA) but a '
+                'partition table the format inspector of Glance and Nova '
+                'refuses (qemu-img reads the file as raw); repair it with '
+                'sfdisk or parted, or, on a disk meant to have no '
+                "partitions, clear the signature: printf '\\0\\0' | dd "
+                'of=%s bs=1 seek=510 conv=notrunc' % path)))
     elif detected == 'vmdk' and 'descriptor' in checks:
         vmdktype = getattr(inspector, 'vmdktype', None)
         if inspector.has_region('header') and not inspector.desc_text:

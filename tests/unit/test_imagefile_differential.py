@@ -52,6 +52,7 @@ REFUSAL_REASONS = {
     'unknown_features', 'filesystem', 'mbr', 'subformat', 'descriptor',
     'text', 'data_file', 'backing_file', 'banned', 'empty',
     'multiple_formats', 'footer', 'virtual_size', 'integrity',
+    'partition_table',
 }
 
 Entry = collections.namedtuple('Entry', 'name path expect checks')
