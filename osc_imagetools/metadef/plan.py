@@ -25,6 +25,7 @@ Everything here is plain data; :mod:`osc_imagetools.cloud.metadefs`
 carries the plan out.
 """
 
+from osc_imagetools.metadef import diff
 from osc_imagetools.metadef import files
 from osc_imagetools.metadef import normalize
 
@@ -47,31 +48,43 @@ TAG = 'tag'
 ASSOCIATION = 'resource_type_association'
 
 DIFFERS = 'differs (kept: merge mode)'
+PROTECTED = 'protected (would %s)'
 
 
 class Change:
     """One row of the plan: a write to make (``action`` create, update,
     delete), or an ``unchanged``/``skipped`` item. ``body`` is the JSON to
-    send for creates and updates; ``result`` is filled in afterwards."""
+    send for creates and updates; ``result`` is filled in afterwards;
+    ``detail`` says which fields differ (old -> new) for an item that
+    exists on both sides."""
 
-    def __init__(self, namespace, kind, name, action, body=None, result=''):
+    def __init__(self, namespace, kind, name, action, body=None, result='',
+                 detail=''):
         self.namespace = namespace
         self.kind = kind
         self.name = name
         self.action = action
         self.body = body
         self.result = result
+        self.detail = detail
 
     @property
     def is_write(self):
         return self.action in WRITES
 
+    @property
+    def protected_skip(self):
+        """Skipped because its namespace is protected (not a failure,
+        nothing was attempted)."""
+        return self.action == SKIPPED and self.result.startswith(
+            'protected')
+
     def row(self):
         return (self.namespace, self.kind, self.name, self.action,
-                self.result)
+                self.result, self.detail)
 
     def __repr__(self):
-        return '<Change %s %s %s %s %s>' % self.row()
+        return '<Change %s %s %s %s %s %s>' % self.row()
 
 
 class NamespacePlan:
@@ -155,10 +168,13 @@ def _diff(ns, kind, want, have, bodies, mode, out):
             if mode == OVERWRITE:
                 out.append(Change(ns, kind, name, DELETE))
         elif want[name] != have[name]:
+            detail = diff.describe(have[name], want[name])
             if mode == MERGE:
-                out.append(Change(ns, kind, name, SKIPPED, result=DIFFERS))
+                out.append(Change(ns, kind, name, SKIPPED, result=DIFFERS,
+                                  detail=detail))
             else:
-                out.append(Change(ns, kind, name, UPDATE, bodies[name]))
+                out.append(Change(ns, kind, name, UPDATE, bodies[name],
+                                  detail=detail))
 
 
 def plan_namespace(doc, current, mode=MERGE):
@@ -175,11 +191,13 @@ def plan_namespace(doc, current, mode=MERGE):
         own = Change(name, NAMESPACE, name, UNCHANGED)
         fields = _put_fields(current, current.get('owner'))
     elif mode == MERGE:
-        own = Change(name, NAMESPACE, name, SKIPPED, result=DIFFERS)
+        own = Change(name, NAMESPACE, name, SKIPPED, result=DIFFERS,
+                     detail=diff.describe(have['fields'], want['fields']))
         fields = _put_fields(current, current.get('owner'))
     else:
         fields = _put_fields(doc, current.get('owner'))
-        own = Change(name, NAMESPACE, name, UPDATE, fields)
+        own = Change(name, NAMESPACE, name, UPDATE, fields,
+                     detail=diff.describe(have['fields'], want['fields']))
     _diff(name, ASSOCIATION, want['associations'], have['associations'],
           {a['name']: _association_body(a)
            for a in doc.get('resource_type_associations') or []},
@@ -211,7 +229,7 @@ def block_protected(nsplan):
     """Turn the writes of a protected namespace into ``skipped`` rows."""
     nsplan.blocked = True
     for change in nsplan.writes:
-        change.result = 'protected (would %s)' % change.action
+        change.result = PROTECTED % change.action
         change.action = SKIPPED
 
 
@@ -248,16 +266,26 @@ def rows(plans, quiet_unchanged=False):
 
 
 def summary(plans):
-    """``(failed, total)`` writes: a write counts as failed when Glance
-    refused it or when it was skipped because its namespace is
-    protected."""
+    """``(failed, total)`` writes: ``total`` counts the writes planned
+    (attempted, unless it is a dry run), ``failed`` those Glance refused.
+    Items skipped because their namespace is protected are in neither:
+    see :func:`skipped`."""
     total = failed = 0
     for p in plans:
         for change in p.changes:
             if change.is_write:
                 total += 1
                 failed += change.result.startswith('failed')
-            elif p.blocked and change.result.startswith('protected'):
-                total += 1
-                failed += 1
     return failed, total
+
+
+def skipped(plans):
+    """The number of changes not made because their namespace is
+    protected (and changes to protected namespaces were not allowed)."""
+    return sum(c.protected_skip for p in plans for c in p.changes)
+
+
+def kept(plans):
+    """The number of differing items kept as they are (merge mode)."""
+    return sum(c.action == SKIPPED and c.result == DIFFERS
+               for p in plans for c in p.changes)

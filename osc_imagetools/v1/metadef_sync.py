@@ -6,7 +6,7 @@ from osc_lib import exceptions
 
 from osc_imagetools.v1 import base
 
-COLUMNS = ('Namespace', 'Kind', 'Name', 'Action', 'Result')
+COLUMNS = ('Namespace', 'Kind', 'Name', 'Action', 'Result', 'Detail')
 
 
 class SyncMetadefs(base.Lister):
@@ -48,11 +48,13 @@ class SyncMetadefs(base.Lister):
                  '(repeatable)')
         parser.add_argument(
             '--dry-run', action='store_true',
-            help='Print the plan; write nothing')
+            help='Print the plan, with the fields each update changes '
+                 '(Detail column); write nothing')
         parser.add_argument(
             '--allow-protected', action='store_true',
             help='Change protected namespaces: unprotect, change, protect '
-                 'again (default: skip them and exit 1)')
+                 'again (default: skip their changes, rows "skipped"; exit '
+                 '1 unless --dry-run)')
         parser.add_argument(
             '--export', metavar='<directory>',
             help='The reverse: write the cloud\'s namespaces (in scope) to '
@@ -141,18 +143,46 @@ class SyncMetadefs(base.Lister):
                     change.result = 'dry-run'
         else:
             metadefs.apply(proxy, plans)
-        self._report(plans)
+        self._report(plans, args.dry_run)
         return plan.rows(plans, args.quiet_unchanged)
 
-    def _report(self, plans):
+    def _report(self, plans, dry_run):
+        """The closing line(s) on stderr; exit code 1 when a write
+        failed or (not on a dry run) a protected namespace was skipped."""
         from osc_imagetools.metadef import plan
         failed, total = plan.summary(plans)
-        blocked = [p.namespace for p in plans if p.blocked]
-        if blocked:
-            self.app.stderr.write(
-                'protected namespace(s) not changed (use --allow-protected):'
-                ' %s\n' % ', '.join(blocked))
-        self.report_failures(failed, total, 'changes')
+        skipped, kept = plan.skipped(plans), plan.kept(plans)
+        out = self.app.stderr
+        if not total and not skipped:
+            if kept:
+                out.write('nothing to do in merge mode: %d differing '
+                          'item(s) kept (--prefer-new updates them)\n'
+                          % kept)
+            else:
+                out.write('nothing to do: the %d namespace(s) already '
+                          'match the files\n' % len(plans))
+            return
+        blocked = ''
+        if skipped:
+            blocked = ('%d skipped: protected namespace(s) %s (use '
+                       '--allow-protected)' % (skipped, ', '.join(
+                           p.namespace for p in plans if p.blocked)))
+        if dry_run:
+            out.write('dry run: %d change(s) to make%s; nothing was '
+                      'written\n' % (total, blocked and ', ' + blocked))
+            return
+        if skipped:
+            # the cloud still differs from the files: exit 1, although
+            # nothing failed (no write was attempted for them)
+            self.exit_code = base.EXIT_FAILED
+        if failed:
+            if skipped:
+                out.write('%d change(s) made, %s\n' % (total - failed,
+                                                       blocked))
+            self.report_failures(failed, total, 'changes')
+        else:
+            out.write('%d change(s) made%s\n'
+                      % (total, blocked and ', ' + blocked))
 
     def _export(self, args):
         from osc_imagetools.cloud import metadefs
@@ -167,15 +197,15 @@ class SyncMetadefs(base.Lister):
             ns = doc['namespace']
             if args.dry_run:
                 path = os.path.join(args.export, files.file_name(ns))
-                rows.append((ns, 'namespace', path, 'export', 'dry-run'))
+                rows.append((ns, 'namespace', path, 'export', 'dry-run', ''))
                 continue
             try:
                 path = files.write_namespace_file(args.export, doc)
             except OSError as exc:
                 failed += 1
                 rows.append((ns, 'namespace', files.file_name(ns), 'export',
-                             'failed: %s' % (exc.strerror or exc)))
+                             'failed: %s' % (exc.strerror or exc), ''))
                 continue
-            rows.append((ns, 'namespace', path, 'export', 'ok'))
+            rows.append((ns, 'namespace', path, 'export', 'ok', ''))
         self.report_failures(failed, len(rows), 'exports')
         return rows

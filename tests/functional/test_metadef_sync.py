@@ -207,7 +207,7 @@ class TestModes(MetadefTestCase):
         self.write(doc, 'ns.json')
         mark = self.access_log_mark()
         res, rows = self.sync(self.files)
-        self.assertEqual([(name, 'namespace', name, 'create', 'ok')],
+        self.assertEqual([(name, 'namespace', name, 'create', 'ok', '')],
                          [tuple(r.values()) for r in rows])
         # one POST creates the namespace with everything in it
         self.assertEqual([('POST', '/v2/metadefs/namespaces', 201)],
@@ -275,8 +275,11 @@ class TestModes(MetadefTestCase):
         mark = self.access_log_mark()
         for mode in ((), ('--prefer-new',), ('--overwrite',)):
             res, rows = self.sync(self.files, *mode)
-            self.assertEqual([(name, 'namespace', name, 'unchanged', '')],
-                             [tuple(r.values()) for r in rows])
+            self.assertEqual(
+                [(name, 'namespace', name, 'unchanged', '', '')],
+                [tuple(r.values()) for r in rows])
+            self.assertEqual('nothing to do: the 1 namespace(s) already '
+                             'match the files\n', res.stderr)
         res, rows = self.sync(self.files, '--overwrite', '--quiet-unchanged')
         self.assertEqual([], rows)
         self.assertEqual([], self.writes_since(mark))
@@ -291,6 +294,19 @@ class TestModes(MetadefTestCase):
         res, rows = self.sync(self.files, '--overwrite', '--dry-run')
         self.assertEqual(6, len(rows))
         self.assertEqual({'dry-run'}, {r['Result'] for r in rows})
+        self.assertIn('dry run: 6 change(s) to make; nothing was written',
+                      res.stderr)
+        # each update says which fields change, cloud value -> file value
+        detail = {(r['Kind'], r['Action']): r['Detail'] for r in rows}
+        self.assertEqual(
+            'display_name: "libvirt Driver Options" -> "Changed"',
+            detail[('namespace', 'update')])
+        self.assertEqual('prefix: "hw_" -> "it_"',
+                         detail[('resource_type_association', 'update')])
+        self.assertIn('description: ', detail[('object', 'update')])
+        self.assertIn('properties.%s: removed' % dropped,
+                      detail[('object', 'update')])
+        self.assertEqual('', detail[('property', 'delete')])
         self.assertEqual([], self.writes_since(mark))
         self.assertEqual(before, self.glance(doc['namespace']))
 
@@ -359,7 +375,11 @@ class TestPrune(MetadefTestCase):
             (gone_protected['namespace'], 'skipped',
              'protected (would delete)'),
         }, {(r['Namespace'], r['Action'], r['Result']) for r in rows})
-        self.assertIn('1 of 2 changes failed', res.stderr)
+        # skipped, not failed: exit 1, the cloud still differs
+        self.assertEqual(
+            '1 change(s) made, 1 skipped: protected namespace(s) %s (use '
+            '--allow-protected)\n' % gone_protected['namespace'],
+            res.stderr)
         self.assertIsNone(self.glance(gone['namespace']))
         self.assertIsNotNone(self.glance(gone_protected['namespace']))
 
@@ -384,16 +404,31 @@ class TestProtected(MetadefTestCase):
         self.write(doc)
 
         mark = self.access_log_mark()
-        res, rows = self.sync(self.files, '--overwrite', rc=1)
-        self.assertEqual({
+        expected = {
             ('property', 'boot_menu'): ('skipped',
                                         'protected (would delete)'),
             ('property', 'mem_encryption_model'): (
                 'skipped', 'protected (would update)'),
             ('namespace', doc['namespace']): ('unchanged', ''),
-        }, self.actions(rows))
-        self.assertIn('2 of 2 changes failed', res.stderr)
-        self.assertIn('--allow-protected', res.stderr)
+        }
+        # a dry run that only skips protected items: skipped, not
+        # failed, exit 0
+        res, rows = self.sync(self.files, '--overwrite', '--dry-run')
+        self.assertEqual(expected, self.actions(rows))
+        self.assertEqual(
+            'dry run: 0 change(s) to make, 2 skipped: protected '
+            'namespace(s) %s (use --allow-protected); nothing was '
+            'written\n' % doc['namespace'], res.stderr)
+        # the real run: skipped again, exit 1 (the cloud still differs
+        # from the files), but nothing counted as failed
+        res, rows = self.sync(self.files, '--overwrite', rc=1)
+        self.assertEqual(expected, self.actions(rows))
+        self.assertEqual(
+            '0 change(s) made, 2 skipped: protected namespace(s) %s (use '
+            '--allow-protected)\n' % doc['namespace'], res.stderr)
+        self.assertEqual('enum: +"new-val"', [
+            r['Detail'] for r in rows
+            if r['Name'] == 'mem_encryption_model'][0])
         self.assertEqual([], self.writes_since(mark))
 
         res, rows = self.sync(self.files, '--overwrite',

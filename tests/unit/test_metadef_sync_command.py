@@ -227,5 +227,98 @@ class TestApplyOrder(testtools.TestCase):
         cloud_metadefs.apply_namespace(SecondPutRefused(), nsplan)
         self.assertEqual(
             (NS, 'namespace', NS, 'update',
-             'failed: protect again: 403 nope'), nsplan.changes[1].row())
+             'failed: protect again: 403 nope', ''),
+            nsplan.changes[1].row())
         self.assertEqual((1, 5), plan.summary([nsplan]))
+
+
+class TestClosingLine(testtools.TestCase):
+    """The last line on stderr and the exit code, from a plan's results."""
+
+    def setUp(self):
+        super().setUp()
+        self.app = FakeApp()
+        self.cmd = metadef_sync.SyncMetadefs(self.app, None,
+                                             cmd_name='image metadef sync')
+
+    def plans(self, protected, allow=False, mode=plan.PREFER_NEW):
+        doc = base.shipped_namespace(NS)
+        current = base.as_glance_returns(base.shipped_namespace(NS))
+        current['protected'] = protected
+        doc['display_name'] = 'Changed'
+        del doc['properties']['boot_menu']
+        return plan.plan({NS: doc}, {NS: current}, mode=mode,
+                         allow_protected=allow)
+
+    def report(self, plans, dry_run):
+        self.cmd._report(plans, dry_run)
+        return self.app.stderr.getvalue().splitlines(), self.cmd.exit_code
+
+    def test_dry_run_only_protected_skips_exit_0(self):
+        plans = self.plans(protected=True, mode=plan.OVERWRITE)
+        lines, rc = self.report(plans, dry_run=True)
+        self.assertEqual(['dry run: 0 change(s) to make, 2 skipped: '
+                          'protected namespace(s) %s (use --allow-protected);'
+                          ' nothing was written' % NS], lines)
+        self.assertEqual(0, rc)
+
+    def test_real_run_protected_skips_are_not_failures(self):
+        plans = self.plans(protected=True, mode=plan.OVERWRITE)
+        lines, rc = self.report(plans, dry_run=False)
+        self.assertEqual(['0 change(s) made, 2 skipped: protected '
+                          'namespace(s) %s (use --allow-protected)' % NS],
+                         lines)
+        self.assertNotIn('failed', lines[0])
+        self.assertEqual(1, rc)
+
+    def test_dry_run_counts_planned_changes(self):
+        plans = self.plans(protected=False, mode=plan.OVERWRITE)
+        lines, rc = self.report(plans, dry_run=True)
+        self.assertEqual(['dry run: 2 change(s) to make; nothing was '
+                          'written'], lines)
+        self.assertEqual(0, rc)
+
+    def test_failures_last_line(self):
+        plans = self.plans(protected=False, mode=plan.OVERWRITE)
+        plans[0].changes[0].result = 'ok'
+        plans[0].changes[1].result = 'failed: 500 boom'
+        lines, rc = self.report(plans, dry_run=False)
+        self.assertEqual(['1 of 2 changes failed'], lines)
+        self.assertEqual(1, rc)
+
+    def test_failures_and_protected_skips(self):
+        plans = self.plans(protected=False, mode=plan.OVERWRITE)
+        plans += self.plans(protected=True, mode=plan.OVERWRITE)
+        plans[1].namespace = 'Other'
+        for change in plans[0].writes:
+            change.result = 'failed: 500 boom'
+        lines, rc = self.report(plans, dry_run=False)
+        self.assertEqual(['0 change(s) made, 2 skipped: protected '
+                          'namespace(s) Other (use --allow-protected)',
+                          '2 of 2 changes failed'], lines)
+        self.assertEqual(1, rc)
+
+    def test_all_made(self):
+        plans = self.plans(protected=False, mode=plan.OVERWRITE)
+        for change in plans[0].writes:
+            change.result = 'ok'
+        lines, rc = self.report(plans, dry_run=False)
+        self.assertEqual(['2 change(s) made'], lines)
+        self.assertEqual(0, rc)
+
+    def test_nothing_to_do_one_line(self):
+        docs = {d['namespace']: d for d in base.shipped().values()}
+        cloud = {n: base.as_glance_returns(d) for n, d in docs.items()}
+        for dry_run in (False, True):
+            self.app.stderr = io.StringIO()
+            lines, rc = self.report(plan.plan(docs, cloud), dry_run)
+            self.assertEqual(['nothing to do: the %d namespace(s) already '
+                              'match the files' % len(docs)], lines)
+            self.assertEqual(0, rc)
+
+    def test_nothing_to_do_in_merge_mode_says_what_was_kept(self):
+        plans = self.plans(protected=False, mode=plan.MERGE)
+        lines, rc = self.report(plans, dry_run=False)
+        self.assertEqual(['nothing to do in merge mode: 1 differing '
+                          'item(s) kept (--prefer-new updates them)'], lines)
+        self.assertEqual(0, rc)

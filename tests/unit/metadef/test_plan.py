@@ -2,6 +2,7 @@
 
 import testtools
 
+from osc_imagetools.metadef import diff
 from osc_imagetools.metadef import plan
 from tests.unit.metadef import base
 
@@ -140,7 +141,9 @@ class TestModes(testtools.TestCase):
         plans = self.plan(plan.MERGE)
         rows = plan.rows(plans)
         self.assertEqual((NS, 'namespace', NS, 'skipped',
-                          'differs (kept: merge mode)'), rows[0])
+                          'differs (kept: merge mode)',
+                          'display_name: "libvirt Driver Options" -> '
+                          '"Changed"; protected: false -> true'), rows[0])
         self.assertEqual(5, len(rows))
         docs, cloud = catalog()
         plans = plan.plan(docs, cloud)
@@ -162,7 +165,9 @@ class TestProtectedAndPrune(testtools.TestCase):
         self.assertEqual({'skipped'}, {c.action for c in plans[0].changes})
         self.assertIn('protected (would update)',
                       [c.result for c in plans[0].changes])
-        self.assertEqual((5, 5), plan.summary(plans))
+        # skipped, not failed: nothing was attempted
+        self.assertEqual((0, 0), plan.summary(plans))
+        self.assertEqual(5, plan.skipped(plans))
         plans = plan.plan({NS: doc}, {NS: current}, mode=plan.PREFER_NEW,
                           allow_protected=True)
         self.assertFalse(plans[0].blocked)
@@ -194,3 +199,79 @@ class TestProtectedAndPrune(testtools.TestCase):
         self.assertEqual('someone', body['owner'])
         self.assertNotIn('created_at', body)
         self.assertNotIn('self', body)
+
+
+class TestDetail(testtools.TestCase):
+    """The Detail column: which fields differ, cloud value -> file value."""
+
+    def test_update_details(self):
+        current = base.as_glance_returns(base.shipped_namespace(NS))
+        plans = plan.plan({NS: changed_libvirt()}, {NS: current},
+                          mode=plan.OVERWRITE, allow_protected=True)
+        detail = {c.name: c.detail for c in plans[0].changes}
+        self.assertEqual('display_name: "libvirt Driver Options" -> '
+                         '"Changed"', detail[NS])
+        self.assertEqual('enum: +"amd-sev-x"',
+                         detail['mem_encryption_model'])
+        self.assertEqual('prefix: "hw_" -> "zz_"',
+                         detail['OS::Glance::Image'])
+        # creates and deletes: the whole item, no field detail
+        self.assertEqual('', detail['new_prop'])
+        self.assertEqual('', detail['boot_menu'])
+
+    def test_detail_kept_when_skipped(self):
+        current = base.as_glance_returns(base.shipped_namespace(NS))
+        plans = plan.plan({NS: changed_libvirt()}, {NS: current},
+                          mode=plan.PREFER_NEW)
+        self.assertTrue(plans[0].blocked)
+        by_name = {c.name: c for c in plans[0].changes}
+        change = by_name['mem_encryption_model']
+        self.assertEqual(('skipped', 'protected (would update)',
+                          'enum: +"amd-sev-x"'),
+                         (change.action, change.result, change.detail))
+
+    def test_unchanged_has_no_detail(self):
+        docs, cloud = catalog()
+        plans = plan.plan(docs, cloud, mode=plan.OVERWRITE)
+        self.assertEqual({''}, {c.detail for p in plans for c in p.changes})
+
+
+class TestDescribe(testtools.TestCase):
+
+    def test_scalars_and_missing(self):
+        self.assertEqual('type: "string" -> "integer"',
+                         diff.describe({'type': 'string'},
+                                       {'type': 'integer'}))
+        self.assertEqual('default: (none) -> "8"',
+                         diff.describe({}, {'default': '8'}))
+        self.assertEqual('maximum: 8 -> (none)',
+                         diff.describe({'maximum': 8}, {}))
+        self.assertEqual('', diff.describe({'a': 1}, {'a': 1}))
+
+    def test_lists_as_added_and_removed(self):
+        self.assertEqual('enum: +"c" -"a"',
+                         diff.describe({'enum': ['a', 'b']},
+                                       {'enum': ['b', 'c']}))
+        self.assertEqual('required: order ["a","b"] -> ["b","a"]'
+                         .replace(',', ', '),
+                         diff.describe({'required': ['a', 'b']},
+                                       {'required': ['b', 'a']}))
+
+    def test_nested_objects(self):
+        old = {'description': 'x', 'required': [],
+               'properties': {'p': {'type': 'string'},
+                              'q': {'type': 'integer'}}}
+        new = {'description': 'x', 'required': ['p'],
+               'properties': {'p': {'type': 'string', 'enum': ['a']},
+                              'r': {'type': 'integer'}}}
+        self.assertEqual(
+            'properties.p.enum: (none) -> ["a"]; properties.q: removed; '
+            'properties.r: added; required: +"p"',
+            diff.describe(old, new))
+
+    def test_long_values_cut(self):
+        got = diff.describe({'description': 'a' * 300},
+                            {'description': 'b'})
+        self.assertTrue(got.startswith('description: "aaaa'))
+        self.assertIn('...', got)
+        self.assertLess(len(got), 100)
