@@ -44,7 +44,8 @@ Reading = collections.namedtuple('Reading', 'outcome shown message')
 Reading.__doc__ = """What Nova does with one property value.
 
 ``outcome``: READ, REFUSED, MISREAD, or None when Nova does not read the
-property; ``shown``: what Nova reads (text, for READ); ``message``: why
+property; ``shown``: what Nova reads (text, for READ and a MISREAD
+boolean); ``message``: why
 (REFUSED, MISREAD), or a remark about a value Nova reads (READ, maybe
 None)."""
 
@@ -263,7 +264,7 @@ class NovaTable:
         try:
             flag = strutils.bool_from_string(value, strict=True)
         except ValueError:
-            return Reading(MISREAD, None, (
+            return Reading(MISREAD, 'false', (
                 '%s reads %s as a boolean: %r is none of %s, so Nova reads '
                 'it as false' % (self.who, what, value, _BOOL_STRINGS)))
         return Reading(READ, 'true' if flag else 'false', None)
@@ -329,8 +330,8 @@ class NovaTable:
             if old in props and new in props:
                 before = self.read(old, props[old])
                 after = self.read(new, props[new])
-                if before.outcome == READ and (after.outcome != READ
-                                               or before.shown != after.shown):
+                if before.outcome == READ and after.outcome != REFUSED \
+                        and before.shown != after.shown:
                     out[old] = Reading(MISREAD, None, (
                         '%s ignores %s=%r: %s=%r, its newer name, is also '
                         'set and wins' % (self.who, old, props[old], new,
