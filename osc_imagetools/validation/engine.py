@@ -238,6 +238,9 @@ class Validator:
             for problem, d in problems:
                 add(name, value, ERROR, problem.rule,
                     '%s (catalog: %s)' % (problem.message, self._where(d)))
+            remark = self.nova.near_miss(name)
+            if remark:
+                add(name, value, WARNING, nova_mod.RULE, remark)
         if name == 'os_distro':
             message = self.nova.check_os_distro(value)
             if message:

@@ -171,6 +171,17 @@ class NovaTable:
     def is_known(self, name):
         return name in self.known or self.reads(name)
 
+    def near_miss(self, name):
+        """A remark on a name Nova does not read but looks meant for it
+        (None otherwise)."""
+        plural = self.trait_prefix.rstrip(':') + 's:'
+        if name.startswith(plural):
+            # glance's OS::Compute::VTPM namespace spells image traits so
+            return ('%s does not read %s: it reads an image trait from '
+                    '%s%s=%s' % (self.who, name, self.trait_prefix,
+                                 name[len(plural):], self.trait_value))
+        return None
+
     # -- one property --------------------------------------------------------
     def read(self, name, value):
         """The :class:`Reading` of string ``value`` of ``name`` alone."""

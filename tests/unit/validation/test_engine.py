@@ -174,6 +174,14 @@ class TestValidator(Base):
             'hw_ephemeral_encryption_format': 'luksv2',
             'hw_numa_nodes': '+2'}))
 
+    def test_traits_plural_is_not_read_by_nova(self):
+        # glance's catalog defines traits:COMPUTE_SECURITY_TPM_2_0 for
+        # images; Nova reads trait:NAME
+        [f] = self.validator.validate(
+            {'traits:COMPUTE_SECURITY_TPM_2_0': 'required'})
+        self.assertEqual(('warning', 'nova-value'), (f.severity, f.rule))
+        self.assertIn('trait:COMPUTE_SECURITY_TPM_2_0=required', f.message)
+
     def test_nova_table_without_catalog(self):
         v = engine.Validator(data.image_schema(), [], rules=[])
         self.assertEqual(
