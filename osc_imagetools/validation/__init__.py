@@ -8,8 +8,9 @@
   (type, enum, minimum/maximum, lengths, pattern, array items);
 * :mod:`.schema` - core attributes against the live ``/v2/schemas/image``
   (jsonschema), read-only and reserved keys, key length, quota;
-* :mod:`.nova` - values Nova accepts where the catalog is silent
-  (``data/nova-values.yaml``);
+* :mod:`.nova` - how Nova reads each property (``data/nova-values.yaml``,
+  generated from Nova by ``tools/gen-nova-table``), and the names known
+  besides (``data/known-properties.yaml``);
 * :mod:`.rules` - cross-property rules as data
   (``data/validation-rules.yaml`` plus user files);
 * :mod:`.catalog_dir` - the offline catalog directory (``image-schema.json``

@@ -14,16 +14,24 @@ Checks, in order (the ``Rule`` of each finding in brackets):
 1. the live image schema: core attribute types and enums, lengths,
    read-only and reserved keys, key length, custom values that are not
    strings, the property quota [:mod:`.schema`];
-2. the metadef catalog: type, enum, range, length, pattern, array items of
-   every property a namespace associated with ``OS::Glance::Image`` defines
-   (``metadef-*``), and required properties of a metadef object that is
-   partly given (``metadef-object-required``);
-3. Nova's accepted values where the catalog is silent (``nova-value``);
-4. names nobody defines (``unknown-property``, warning, with a "did you
-   mean" suggestion);
-5. cross-property rules (their own ids) [:mod:`.rules`];
-6. a disk file's real format against the declared ``disk_format``
+2. for every property Nova reads, what Nova does with its value
+   (``nova-value``) [:mod:`.nova`], and the metadef catalog
+   (``metadef-*``): type, enum, range, length, pattern, array items of
+   every property a namespace associated with ``OS::Glance::Image``
+   defines; required properties of a metadef object that is partly given
+   (``metadef-object-required``);
+3. names nobody defines (``unknown-property``, warning, with a "did you
+   mean" suggestion); the os_distro vocabulary (``os-distro-value``);
+4. cross-property rules (their own ids) [:mod:`.rules`];
+5. a disk file's real format against the declared ``disk_format``
    (``file-format``, ``file-unsafe``), via :meth:`Validator.check_file`.
+
+The severity model (doc/source/cli/validate.rst, "Severity"): Nova
+decides for the properties it reads. An **error** when Nova refuses the
+value or reads it as something else than written; a **warning** with the
+catalog's rule when only the catalog is stricter than Nova, which reads the
+value as meant (the message says both). Errors on a set Nova accepts come
+only from :data:`ERRORS_ON_NOVA_ACCEPTED`'s reasons.
 
 Everything here is pure: the caller fetches the schema and the catalog (or
 reads them from a directory) and the disk file's inspection result.
@@ -51,7 +59,25 @@ BUILTIN_RULES = (schema_mod.RULES + (
     values.RULE_TYPE, values.RULE_ENUM, values.RULE_RANGE,
     values.RULE_LENGTH, values.RULE_PATTERN, values.RULE_ITEMS,
     values.RULE_DEFINITION, RULE_OBJECT_REQUIRED, nova_mod.RULE,
-    RULE_UNKNOWN, RULE_FILE_FORMAT, RULE_FILE_UNSAFE))
+    nova_mod.RULE_OS_DISTRO, RULE_UNKNOWN, RULE_FILE_FORMAT,
+    RULE_FILE_UNSAFE))
+
+CATALOG_RULES = (values.RULE_TYPE, values.RULE_ENUM, values.RULE_RANGE,
+                 values.RULE_LENGTH, values.RULE_PATTERN, values.RULE_ITEMS,
+                 values.RULE_DEFINITION)
+
+# The documented reasons for an error on a property set Nova accepts and
+# reads as written (doc/source/cli/validate.rst, "Severity"); the
+# differential test against Nova holds the engine to this list.
+ERRORS_ON_NOVA_ACCEPTED = {
+    'glance-schema': 'Glance refuses the set: ' + ', '.join(schema_mod.RULES),
+    'catalog-only': 'a property Nova does not read, against the metadef '
+                    'catalog: ' + ', '.join(CATALOG_RULES),
+    'cross-property': 'a cross-property rule of severity error '
+                      '(data/validation-rules.yaml, --rules)',
+    'disk-file': 'the disk file given with --file: %s, %s' % (
+        RULE_FILE_FORMAT, RULE_FILE_UNSAFE),
+}
 
 # disk formats whose content an inspector cannot tell from raw data
 RAW_LOOKING = frozenset(('raw', 'ami', 'aki', 'ari', 'ploop'))
@@ -102,7 +128,7 @@ class Validator:
         self.schema = (schema_mod.SchemaChecker(schema, quota)
                        if schema else None)
         self.catalog = catalog_mod.Catalog(namespaces)
-        self.nova = nova if nova is not None else nova_mod.NovaValues()
+        self.nova = nova if nova is not None else nova_mod.NovaTable()
         if rules is None:
             rules = rules_mod.load_rules()
         self.rules = rules_mod.RuleEngine(rules)
@@ -148,34 +174,39 @@ class Validator:
             for issue in self.schema.check(props, stored=stored):
                 add(issue.property, issue.value, ERROR, issue.rule,
                     issue.message)
+        in_context = self.nova.check_set(props)
         for name in sorted(props):
-            for finding in self._property_findings(name, props[name]):
+            for finding in self._property_findings(name, props[name],
+                                                   in_context.get(name)):
                 add(*finding)
         self._check_objects(props, add)
         for hit in self.rules.evaluate(props, virtual_size):
             add(hit.property, hit.value, hit.severity, hit.rule, hit.message)
         return out
 
-    def _property_findings(self, name, value):
+    def _property_findings(self, name, value, reading=None):
         """``(name, value, severity, rule, message)`` tuples for one
-        property; cached, as images of one cloud share most values."""
+        property; cached, as images of one cloud share most values.
+        ``reading``: Nova's reading of it in its set (see
+        :meth:`.nova.NovaTable.check_set`), when that differs from its
+        reading alone."""
         if name.startswith(schema_mod.RESERVED_PREFIX) or (
                 self.schema and self.schema.is_core(name)
                 and name not in self.catalog):
             return ()  # nothing beyond the schema check
-        if not isinstance(value, str):
+        if not isinstance(value, str) or reading is not None:
             key = None
         else:
             key = (name, value)
             if key in self._cache:
                 return self._cache[key]
         out = []
-        self._check_property(name, value, lambda *f: out.append(f))
+        self._check_property(name, value, lambda *f: out.append(f), reading)
         if key is not None:
             self._cache[key] = out
         return out
 
-    def _check_property(self, name, value, add):
+    def _check_property(self, name, value, add, reading=None):
         if name.startswith(schema_mod.RESERVED_PREFIX):
             return  # Glance's own (reported by the schema check if given)
         is_core = bool(self.schema and self.schema.is_core(name))
@@ -184,34 +215,56 @@ class Validator:
             return
         if not isinstance(value, str):
             return  # reported by the schema check (not-a-string)
-        if definitions:
-            problems = None
-            for d in definitions:
-                found = self.checker.check(value, d.schema)
-                if not found:
-                    problems = []
-                    break
-                if problems is None:
-                    problems = [(p, d) for p in found]
+        problems = self._catalog_problems(value, definitions)
+        if reading is None:
+            reading = self.nova.read(name, value)
+        if reading.outcome in (nova_mod.REFUSED, nova_mod.MISREAD):
+            # Nova decides: one error, whatever the catalog says
+            message = reading.message
+            if definitions and not problems:
+                message += ' (the catalog, %s, allows it)' % (
+                    self._where(definitions[0]))
+            add(name, value, ERROR, nova_mod.RULE, message)
+        elif reading.outcome == nova_mod.READ:
+            # only the catalog is stricter: say both
             for problem, d in problems:
-                where = d.namespace + (' object %s' % d.object
-                                       if d.object else '')
+                add(name, value, WARNING, problem.rule,
+                    '%s (catalog: %s); %s reads it as %s'
+                    % (problem.message, self._where(d), self.nova.who,
+                       reading.shown))
+            if reading.message:
+                add(name, value, WARNING, nova_mod.RULE, reading.message)
+        else:
+            for problem, d in problems:
                 add(name, value, ERROR, problem.rule,
-                    '%s (catalog: %s)' % (problem.message, where))
-        if self._catalog_silent(definitions):
-            for message in self.nova.check(name, value):
-                add(name, value, WARNING, nova_mod.RULE, message)
+                    '%s (catalog: %s)' % (problem.message, self._where(d)))
+            remark = self.nova.near_miss(name)
+            if remark:
+                add(name, value, WARNING, nova_mod.RULE, remark)
+        if name == 'os_distro':
+            message = self.nova.check_os_distro(value)
+            if message:
+                add(name, value, WARNING, nova_mod.RULE_OS_DISTRO, message)
         if (not definitions and not is_core
                 and not self.nova.is_known(name)):
             add(name, value, WARNING, RULE_UNKNOWN, self._unknown(name))
 
     @staticmethod
-    def _catalog_silent(definitions):
-        """No definition constrains the value beyond "a string"."""
-        return all(d.schema.get('type', 'string') == 'string'
-                   and not d.schema.get('enum')
-                   and not d.schema.get('pattern')
-                   for d in definitions)
+    def _where(definition):
+        return definition.namespace + (' object %s' % definition.object
+                                       if definition.object else '')
+
+    def _catalog_problems(self, value, definitions):
+        """``[(Problem, Definition)]``: none when one definition accepts
+        ``value``, else the problems of the first one."""
+        problems = None
+        for d in definitions:
+            found = self.checker.check(value, d.schema)
+            if not found:
+                return []
+            if problems is None:
+                problems = [(p, d) for p in found]
+        return problems or []
 
     def _unknown(self, name):
         if name not in self._unknown_messages:

@@ -197,7 +197,7 @@ class TestPrepare(base.FunctionalTestCase):
         self.cleanup_image(name)
         res, row = self.prepare(path, '--upload', name, '--property',
                                 'hw_disk_bus=virtoi', rc=1)
-        self.assertIn("hw_disk_bus: 'virtoi' is not one of", res.stderr)
+        self.assertIn("refuses 'virtoi' for hw_disk_bus", res.stderr)
         self.assertEqual([], self.images_named(name))
         self.assertIsNone(row['md5'])
 

@@ -62,7 +62,7 @@ class TestValidate(base.FunctionalTestCase):
             '--property', 'os_distro=windows',
             '--property', 'hw_disk_buss=ide', rc=1)
         self.assertEqual(
-            [('hw_disk_bus', 'error', 'metadef-enum'),
+            [('hw_disk_bus', 'error', 'nova-value'),
              ('hw_disk_bus', 'warning', 'scsi-model-needs-scsi-bus'),
              ('hw_disk_buss', 'warning', 'unknown-property'),
              ('os_type', 'warning', 'windows-needs-os-type')],
@@ -122,7 +122,7 @@ class TestValidate(base.FunctionalTestCase):
         mark = self.access_log_mark()
         res, rows = self.validate(name, rc=1)
         self.assertEqual(
-            [('hw_disk_bus', 'error', 'metadef-enum'),
+            [('hw_disk_bus', 'error', 'nova-value'),
              ('hw_qemu_guest_agent', 'error', 'quiesce-needs-guest-agent')],
             self.summary(rows))
         self.assertEqual({image['id']}, {r['Image'] for r in rows})
@@ -213,7 +213,7 @@ class TestValidate(base.FunctionalTestCase):
         offline, offline_rows = self.validate(
             '--catalog-dir', catalog, *args, cloud=None, env=env, rc=1)
         self.assertEqual(online_rows, offline_rows)
-        self.assertEqual([('hw_disk_bus', 'error', 'metadef-enum')],
+        self.assertEqual([('hw_disk_bus', 'error', 'nova-value')],
                          self.summary(offline_rows))
         # the same command without --catalog-dir needs credentials
         res = self.openstack('image', 'validate', *args, cloud=None,

@@ -75,7 +75,7 @@ class TestValidateCommand(testtools.TestCase):
         rows = self.rows()
         self.assertEqual(list(validate.COLUMNS), list(rows[0]))
         self.assertEqual(
-            [('hw_disk_bus', 'error', 'metadef-enum'),
+            [('hw_disk_bus', 'error', 'nova-value'),
              ('hw_disk_buss', 'warning', 'unknown-property')],
             [(r['Property'], r['Severity'], r['Rule']) for r in rows])
         self.assertEqual('1 of 1 property set failed\n',

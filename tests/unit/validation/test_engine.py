@@ -48,27 +48,41 @@ class TestValidator(Base):
         self.assertEqual([], self.validator.validate(SEED_WINDOWS))
 
     def test_finding_fields(self):
+        [f] = self.validator.validate({'sw_database_oracle_edition': 'x'},
+                                      label='my-set')
+        self.assertEqual(('my-set', 'sw_database_oracle_edition', 'x',
+                          'error', 'metadef-enum'), tuple(f)[:5])
+        self.assertIn('OS::Software::DBMS', f.message)
+        # a property Nova reads: Nova decides, in one error
         [f] = self.validator.validate({'hw_disk_bus': 'bogus'},
                                       label='my-set')
         self.assertEqual(('my-set', 'hw_disk_bus', 'bogus', 'error',
-                          'metadef-enum'), tuple(f)[:5])
-        self.assertIn('OS::Compute::LibvirtImage', f.message)
+                          'nova-value'), tuple(f)[:5])
         self.assertEqual(engine.Finding._fields, (
             'image', 'property', 'value', 'severity', 'rule', 'message'))
 
     def test_catalog_errors(self):
+        # Nova refuses 'two'; it reads -8 as meant (only the catalog's
+        # minimum is stricter: a warning); Nova does not read the last one
         self.assertEqual(
-            [('hw_cpu_sockets', 'error', 'metadef-type'),
-             ('hw_video_ram', 'error', 'metadef-range'),
+            [('hw_cpu_sockets', 'error', 'nova-value'),
+             ('hw_video_ram', 'warning', 'metadef-range'),
              ('sw_database_mysql_listen_port', 'error', 'metadef-range')],
             self.found({'hw_cpu_sockets': 'two', 'hw_video_ram': '-8',
                         'sw_database_mysql_listen_port': '0'}))
+        [f] = self.validator.validate({'hw_video_ram': '-8'})
+        self.assertIn('minimum 0', f.message)
+        self.assertIn('reads it as -8', f.message)
 
     def test_value_valid_for_one_of_two_definitions(self):
         # hw_vif_model: LibvirtImage allows virtio, VMware's enum does not
         self.assertEqual([], self.found({'hw_vif_model': 'virtio'}))
-        self.assertEqual([('hw_vif_model', 'error', 'metadef-enum')],
+        self.assertEqual([('hw_vif_model', 'error', 'nova-value')],
                          self.found({'hw_vif_model': 'virtio-net'}))
+        # in neither enum, but Nova reads it: a warning saying both
+        [f] = self.validator.validate({'hw_vif_model': 'lan9118'})
+        self.assertEqual(('warning', 'metadef-enum'), (f.severity, f.rule))
+        self.assertIn("reads it as 'lan9118'", f.message)
 
     def test_unknown_property_with_suggestion(self):
         [f] = self.validator.validate({'hw_disk_buss': 'scsi'})
@@ -88,37 +102,95 @@ class TestValidator(Base):
     def test_nova_values_where_the_catalog_is_silent(self):
         # LibvirtImage defines hw_scsi_model as a string without enum
         [f] = self.validator.validate({'hw_scsi_model': 'virtio_scsi'})
-        self.assertEqual(('warning', 'nova-value'), (f.severity, f.rule))
+        self.assertEqual(('error', 'nova-value'), (f.severity, f.rule))
         self.assertIn("did you mean 'virtio-scsi'?", f.message)
+        self.assertIn('the catalog, OS::Compute::LibvirtImage, allows it',
+                      f.message)
         self.assertEqual([], self.found({'hw_scsi_model': 'lsilogic'}))
         # the seed's architecture=arm: not a name Nova knows
-        self.assertEqual([('architecture', 'warning', 'nova-value')],
+        self.assertEqual([('architecture', 'error', 'nova-value')],
                          self.found({'architecture': 'arm'}))
-        self.assertEqual([('architecture', 'warning', 'nova-value')],
-                         self.found({'architecture': 'amd64'}))
-        self.assertEqual([('os_distro', 'warning', 'nova-value')],
+        # Nova reads these as meant: amd64 -> x86_64, LSILogic -> lsilogic
+        self.assertEqual([], self.found({'architecture': 'amd64',
+                                         'hw_scsi_model': 'LSILogic'}))
+        self.assertEqual([('os_distro', 'warning', 'os-distro-value')],
                          self.found({'os_distro': 'redhat'}))
         self.assertIn("write 'rhel'", self.validator.validate(
             {'os_distro': 'redhat'})[0].message)
-        self.assertEqual([('hw_input_bus', 'warning', 'nova-value')],
+        self.assertEqual([('hw_input_bus', 'error', 'nova-value')],
                          self.found({'hw_input_bus': 'ps2'}))
-        self.assertEqual([('trait:FOO', 'warning', 'nova-value')],
+        self.assertEqual([('trait:FOO', 'error', 'nova-value')],
                          self.found({'trait:FOO': 'yes'}))
 
-    def test_catalog_enum_wins_over_nova_table(self):
-        # hw_video_model has an enum in the catalog: one error, no warning
-        self.assertEqual([('hw_video_model', 'error', 'metadef-enum')],
+    def test_nova_decides_over_the_catalog_enum(self):
+        # both refuse: one error, Nova's
+        self.assertEqual([('hw_video_model', 'error', 'nova-value')],
                          self.found({'hw_video_model': 'vmware'}))
+        # the catalog allows a value Nova no longer knows
+        [f] = self.validator.validate({'hypervisor_type': 'powervm'})
+        self.assertEqual(('error', 'nova-value'), (f.severity, f.rule))
+        self.assertIn('the catalog, OS::Compute::Hypervisor, allows it',
+                      f.message)
+        # newer than the catalog, lower-cased by Nova, booleans Nova reads
+        for props in ({'hw_cpu_policy': 'mixed'}, {'os_type': 'Windows'},
+                      {'hw_qemu_guest_agent': 'true'},
+                      {'hw_cpu_sockets': ' 2'}, {'hw_cpu_sockets': '1_0'}):
+            self.assertEqual([(next(iter(props)), 'warning')], [
+                (f.property, f.severity)
+                for f in self.validator.validate(props)], props)
+
+    def test_misread_is_an_error(self):
+        [f] = self.validator.validate({'hw_qemu_guest_agent': 'enabled'})
+        self.assertEqual(('error', 'nova-value'), (f.severity, f.rule))
+        self.assertIn('reads it as false', f.message)
+        self.assertEqual([('hw_numa_cpus.1', 'error', 'nova-value')],
+                         self.found({'hw_numa_cpus.1': '0-1'}))
+        self.assertEqual([], self.found({'hw_numa_cpus.0': '0-1',
+                                         'hw_numa_cpus.1': '2,3',
+                                         'hw_numa_mem.0': '512',
+                                         'hw_numa_mem.1': '512'}))
+        self.assertEqual([('architecture', 'error', 'nova-value')],
+                         self.found({'architecture': 'aarch64',
+                                     'hw_architecture': 'x86_64'}))
+        self.assertEqual([], self.found({'architecture': 'AMD64',
+                                         'hw_architecture': 'x86_64'}))
+
+    def test_nova_parsers(self):
+        for props in ({'hw_numa_nodes': 'abc'}, {'hw_numa_nodes': '1.5'},
+                      {'hw_numa_nodes': '0x10'}, {'hw_numa_nodes': '1e3'},
+                      {'hw_numa_cpus.0': '3-1'},
+                      {'img_hv_requested_version': '2.6'},
+                      {'hypervisor_version_requires': '>=abc'},
+                      {'img_block_device_mapping': '[]'},
+                      {'block_device_mapping': '{"a": "b"}'},
+                      {'mappings': '[{"a": [1]}]'},
+                      {'hw_ephemeral_encryption_format': 'luks2'},
+                      {'vmware_adaptertype': 'IDE'}):
+            self.assertEqual([(next(iter(props)), 'error', 'nova-value')],
+                             self.found(props), props)
+        self.assertEqual([], self.found({
+            'img_hv_requested_version': '>=2.6,<3',
+            'block_device_mapping': '[{"device_name": "vda", "size": 1}]',
+            'hw_ephemeral_encryption_format': 'luksv2',
+            'hw_numa_nodes': '+2'}))
+
+    def test_traits_plural_is_not_read_by_nova(self):
+        # glance's catalog defines traits:COMPUTE_SECURITY_TPM_2_0 for
+        # images; Nova reads trait:NAME
+        [f] = self.validator.validate(
+            {'traits:COMPUTE_SECURITY_TPM_2_0': 'required'})
+        self.assertEqual(('warning', 'nova-value'), (f.severity, f.rule))
+        self.assertIn('trait:COMPUTE_SECURITY_TPM_2_0=required', f.message)
 
     def test_nova_table_without_catalog(self):
         v = engine.Validator(data.image_schema(), [], rules=[])
         self.assertEqual(
-            [('hw_disk_bus', 'warning', 'nova-value'),
-             ('hw_qemu_guest_agent', 'warning', 'nova-value')],
+            [('hw_disk_bus', 'error', 'nova-value'),
+             ('hw_qemu_guest_agent', 'error', 'nova-value')],
             [(f.property, f.severity, f.rule) for f in v.validate(
                 {'hw_disk_bus': 'nvme', 'hw_qemu_guest_agent': 'enabled'})])
         [f] = v.validate({'hw_qemu_guest_agent': 'enabled'})
-        self.assertIn('Nova would read it as false', f.message)
+        self.assertIn('so Nova reads it as false', f.message)
 
     def test_object_required(self):
         ns = data.namespace('OS::Software::DBMS')
@@ -154,11 +226,11 @@ class TestValidator(Base):
                  'status': 'active', 'checksum': 'abc',
                  'os_glance_failed_import': '', 'min_disk': 0,
                  'hw_disk_bus': 'bogus'}
-        self.assertEqual([('hw_disk_bus', 'error', 'metadef-enum')],
+        self.assertEqual([('hw_disk_bus', 'error', 'nova-value')],
                          self.found(image, stored=True))
 
     def test_ignore(self):
-        v = self.make(ignore=['metadef-enum', 'windows-needs-os-type'])
+        v = self.make(ignore=['nova-value', 'windows-needs-os-type'])
         self.assertEqual([], v.validate({'hw_disk_bus': 'bogus',
                                          'os_distro': 'windows'}))
         exc = self.assertRaises(engine.UnknownRuleError, self.make,
@@ -284,7 +356,7 @@ class TestUserRules(Base):
             '    expect: {hw_disk_bus: [scsi, sata]}\n'
             '    message: no SCSI bus ({hw_disk_bus})\n'))
         v = self.make(rules=rules.load_rules([extra]),
-                      nova=nova.NovaValues())
+                      nova=nova.NovaTable())
         found = {(f.rule, f.severity, f.message) for f in v.validate({
             'os_distro': 'ubuntu', 'hw_scsi_model': 'virtio-scsi',
             'hw_disk_bus': 'virtio'})}
