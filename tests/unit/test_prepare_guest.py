@@ -172,8 +172,8 @@ class TestGuestRoot(GuestCommandTestCase):
         guest = self.row()['guest']
         self.assertEqual('tree, fixed in place', guest['mode'])
         self.assertEqual(
-            [('/etc/udev/rules.d/70-persistent-net.rules', 'emptied'),
-             ('/etc/machine-id', 'emptied')],
+            [('/etc/machine-id', 'emptied'),
+             ('/etc/udev/rules.d/70-persistent-net.rules', 'emptied')],
             [(c['path'], c['action']) for c in guest['changes']])
         detail = next(c['detail'] for c in self.row()['checks']
                       if c['name'] == 'linux.machine-id')
