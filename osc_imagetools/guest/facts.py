@@ -226,29 +226,50 @@ class Facts:
     def unit_state(self, unit):
         """(state, evidence path): the word ``systemctl --root
         is-enabled`` prints for the systemd unit ``unit`` (``enabled``,
-        ``disabled``, ``static``, ``masked``, ``alias``, ``not-found``;
-        ``enabled`` also where only vendor *.wants links name it, which
-        starts it all the same)."""
+        ``disabled``, ``static``, ``masked``, ``alias``, ``not-found``)."""
+        state, path, _ = self._unit_state(unit)
+        return state, path
+
+    def unit_starts(self, unit):
+        """(True/False, evidence path): whether systemd starts ``unit`` at
+        boot - enabled, or static and wanted by a vendor *.wants link
+        (an alias counts as its unit)."""
+        state, path, vendor = self._unit_state(unit)
+        if state == 'alias':
+            state, path, vendor = self._unit_state(self._links[1][unit])
+        if state == 'enabled':
+            return True, path
+        if vendor:
+            return True, vendor
+        return False, path
+
+    def _unit_state(self, unit):
         if self._links is None:
             self._links = self._wants_links()
         links, aliases = self._links
         path = self.unit_fragment(unit)
         if path is None:
-            return 'not-found', ''
+            return 'not-found', '', None
         if self.masked(unit):
-            return 'masked', path
-        real = unit
-        if posixpath.dirname(path) in CONFIG_UNIT_DIRS and unit in aliases \
-                and aliases[unit] != unit:
-            return 'alias', path
-        names = {real} | {a for a, t in aliases.items() if t == real}
+            return 'masked', path, None
+        target = self.root.readlink(path)
+        if target and posixpath.basename(target) != unit:
+            return 'alias', path, None
+        names = {unit} | {a for a, t in aliases.items() if t == unit}
+        if '@.' in unit:  # a template: its instances' links enable it
+            prefix, suffix = unit.split('@', 1)
+            names |= {n for n in links if n.startswith(prefix + '@')
+                      and n.endswith(suffix)}
+        vendor = None
         for name in sorted(names):
-            if links.get(name):
-                return 'enabled', links[name][0]
+            for link in links.get(name, []):
+                if link.startswith(CONFIG_UNIT_DIRS):
+                    return 'enabled', link, None
+                vendor = vendor or link
         keys = self._install_section(path)
         if keys & {'WantedBy', 'RequiredBy', 'UpheldBy', 'Alias', 'Also'}:
-            return 'disabled', path
-        return 'static', path
+            return 'disabled', path, vendor
+        return 'static', path, vendor
 
     def service_links(self, names):
         """Paths of what starts any of ``names`` at boot ([] = nothing):
@@ -262,11 +283,8 @@ class Facts:
         found = []
         for name in names:
             if '.' in name:
-                state, path = self.unit_state(name)
-                if state == 'alias':
-                    target = self._links[1][name]
-                    state, path = self.unit_state(target)
-                if state == 'enabled':
+                starts, path = self.unit_starts(name)
+                if starts:
                     found.append(path)
             elif self.unit_fragment(name + '.service') is None:
                 found += self._sysv.get(name, [])

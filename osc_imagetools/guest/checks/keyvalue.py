@@ -19,6 +19,13 @@ LINE_RE = re.compile(
     r'(?P<q>["\']?)(?P<value>.*?)(?P=q)\s*(?:#.*)?$')
 
 
+def _match(line):
+    m = LINE_RE.match(line)
+    if m and not m.group('q') and m.group('value')[:1] in ('"', "'"):
+        return None  # an opening quote with no closing one
+    return m
+
+
 class KeyValueFile:
     """The lines of one file; read with :meth:`get`/:meth:`as_dict`, change
     with :meth:`set`/:meth:`remove`, write back :meth:`text`."""
@@ -30,7 +37,7 @@ class KeyValueFile:
         """[(line index, key, value)] in file order."""
         out = []
         for n, line in enumerate(self.lines):
-            m = LINE_RE.match(line)
+            m = _match(line)
             if m:
                 out.append((n, m.group('key'), m.group('value')))
         return out
@@ -56,7 +63,7 @@ class KeyValueFile:
             line = '%s=%s%s%s' % (key, quote, value, quote)
             self.lines.append(line)
             return line
-        m = LINE_RE.match(self.lines[n])
+        m = _match(self.lines[n])
         q = m.group('q') or quote
         self.lines[n] = '%s%s%s%s' % (m.group('head'), q, value, q)
         return self.lines[n]

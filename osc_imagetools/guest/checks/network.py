@@ -294,8 +294,8 @@ def _nft_rules(text):
     drops = bool(re.search(r'hook\s+input\b[^}]*?policy\s+drop', text)
                  or re.search(r'hook\s+input\b[^}]*?^\s*(drop|reject)\s*$',
                               text, re.M))
-    admits = bool(re.search(r'dport\s+(\{[^}]*\b(22|ssh)\b[^}]*\}|22|ssh)'
-                            r'\b[^\n]*\baccept', text))
+    admits = bool(re.search(r'dport\s+(?:\{[^}]*\b(?:22|ssh)\b[^}]*\}|'
+                            r'(?:22|ssh)\b)[^\n]*\baccept', text))
     return drops, admits
 
 
