@@ -226,24 +226,26 @@ class Facts:
     def unit_state(self, unit):
         """(state, evidence path): the word ``systemctl --root
         is-enabled`` prints for the systemd unit ``unit`` (``enabled``,
-        ``disabled``, ``static``, ``masked``, ``alias``, ``not-found``)."""
+        ``disabled``, ``static``, ``masked``, ``alias``, ``not-found``).
+        Like systemctl, an alias link in /etc counts as ``enabled``, though
+        it starts nothing: :meth:`unit_starts` says what does."""
         state, path, _ = self._unit_state(unit)
         return state, path
 
     def unit_starts(self, unit):
         """(True/False, evidence path): whether systemd starts ``unit`` at
-        boot - enabled, or static and wanted by a vendor *.wants link
-        (an alias counts as its unit)."""
-        state, path, vendor = self._unit_state(unit)
+        boot - a *.wants/*.requires link names it or an alias of it, in
+        /etc or the vendor directories, and it is not masked (an alias
+        counts as its unit)."""
+        state, path, wanted = self._unit_state(unit)
         if state == 'alias':
-            state, path, vendor = self._unit_state(self._links[1][unit])
-        if state == 'enabled':
-            return True, path
-        if vendor:
-            return True, vendor
-        return False, path
+            state, path, wanted = self._unit_state(self._links[1][unit])
+        if state == 'masked' or not wanted:
+            return False, path
+        return True, wanted
 
     def _unit_state(self, unit):
+        """(systemctl's word, evidence path, first wants link or None)."""
         if self._links is None:
             self._links = self._wants_links()
         links, aliases = self._links
@@ -254,22 +256,31 @@ class Facts:
             return 'masked', path, None
         target = self.root.readlink(path)
         if target and posixpath.basename(target) != unit:
+            real = posixpath.basename(target)
+            if self.masked(real):  # an alias of a masked unit
+                return 'masked', self.unit_fragment(real), None
             return 'alias', path, None
         names = {unit} | {a for a, t in aliases.items() if t == unit}
         if '@.' in unit:  # a template: its instances' links enable it
             prefix, suffix = unit.split('@', 1)
             names |= {n for n in links if n.startswith(prefix + '@')
                       and n.endswith(suffix)}
-        vendor = None
-        for name in sorted(names):
-            for link in links.get(name, []):
-                if link.startswith(CONFIG_UNIT_DIRS):
-                    return 'enabled', link, None
-                vendor = vendor or link
+        wanted = [link for name in sorted(names)
+                  for link in links.get(name, [])]
+        config = [link for link in wanted
+                  if link.startswith(CONFIG_UNIT_DIRS)]
+        first = (config or wanted or [None])[0]
+        if config:
+            return 'enabled', config[0], first
+        # an alias link in /etc: systemctl calls that enabled too
+        for name in sorted(names - {unit}):
+            alias = self.unit_fragment(name)
+            if alias and alias.startswith(CONFIG_UNIT_DIRS):
+                return 'enabled', alias, first
         keys = self._install_section(path)
         if keys & {'WantedBy', 'RequiredBy', 'UpheldBy', 'Alias', 'Also'}:
-            return 'disabled', path, vendor
-        return 'static', path, vendor
+            return 'disabled', path, first
+        return 'static', path, first
 
     def service_links(self, names):
         """Paths of what starts any of ``names`` at boot ([] = nothing):

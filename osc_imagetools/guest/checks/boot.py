@@ -10,8 +10,10 @@ from osc_imagetools.guest.checks.util import quote_list
 
 GROUP = registry.Group('Linux: boot and console', LINUX)
 MACHINE_ID = '/etc/machine-id'
-INITS = ('/sbin/init', '/usr/sbin/init', '/lib/systemd/systemd',
-         '/usr/lib/systemd/systemd', '/bin/init')
+# where the kernel looks for init (after init= on its command line): without
+# one of them it falls back to /bin/sh, a systemd binary elsewhere is not
+# enough
+INITS = ('/sbin/init', '/etc/init', '/bin/init')
 KERNEL_GLOBS = (('/boot', 'vmlinuz*'), ('/boot', 'vmlinux*'),
                 ('/boot', 'kernel-*'), ('/', 'vmlinuz'),
                 ('/boot/efi/EFI/Linux', '*.efi'), ('/efi/EFI/Linux', '*.efi'))
@@ -46,7 +48,8 @@ def _loaders(root):
 
 @registry.record(
     GROUP, 'linux.bootable', 'There is something to boot',
-    """An init (``/sbin/init``, systemd), a kernel (``/boot/vmlinuz*``,
+    """An init where the kernel looks for one (``/sbin/init``,
+    ``/etc/init``, ``/bin/init``: systemd-sysv's link), a kernel (``/boot/vmlinuz*``,
     ``/usr/lib/modules/*/vmlinuz``, a unified kernel image) and a boot
     loader configuration (``grub.cfg``, BootLoaderSpec entries, extlinux, an
     EFI boot loader). No init or no kernel is a ``fail``: the image does not
@@ -58,7 +61,7 @@ def check_bootable(facts):
     init = next((p for p in INITS if root.exists(p)), None)
     kernels = _kernels(root)
     loaders = _loaders(root)
-    missing = [what for what, ok in (('no init (%s)' % ', '.join(INITS[:2]),
+    missing = [what for what, ok in (('no init (%s)' % ', '.join(INITS),
                                       init), ('no kernel in /boot', kernels))
                if not ok]
     if missing:
