@@ -4,8 +4,8 @@ The tree is built once from Debian's real packages (minbase + systemd +
 openssh-server + cloud-init, by tools/debian-guest-tree, cached under
 /var/cache/osc-imagetools/): the links that enable ssh and cloud-init,
 SysV ``rc2.d`` links included, are those the packages' maintainer scripts
-made. Each test works on its own copy (hard links for the read-only
-parts, a real copy of /etc and /boot, the only places written), breaks it
+made. Each test works on its own overlay of it (or copy, where mounting
+is not allowed), breaks it
 one way - with ``systemctl --root`` itself where systemctl is how an
 operator would do it - and compares:
 
@@ -60,11 +60,25 @@ class TestDebianTree(testtools.TestCase):
         base, why = base_tree()
         if not base:
             self.skipTest('no Debian tree: %s' % why)
-        self.top = os.path.join(self.useFixture(fixtures.TempDir()).path,
-                                'root')
-        # hard links for what no test writes, a real copy of the rest
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.top = os.path.join(tmp, 'root')
+        os.mkdir(self.top)
+        # an overlay over the cached tree: instant, and the cache is never
+        # written; where mounting is not allowed, a copy (hard links for
+        # what no test writes, a real copy of /etc and /boot)
+        for d in ('upper', 'work'):
+            os.mkdir(os.path.join(tmp, d))
+        proc = subprocess.run(
+            ['mount', '-t', 'overlay', 'overlay', '-o',
+             'lowerdir=%s,upperdir=%s/upper,workdir=%s/work' % (base, tmp,
+                                                                tmp),
+             self.top], capture_output=True)
+        if proc.returncode == 0:
+            self.addCleanup(subprocess.run, ['umount', self.top])
+            return
+        os.rmdir(self.top)
         subprocess.run(['cp', '-al', base, self.top], check=True)
-        for d in ('etc', 'boot'):
+        for d in ('etc', 'boot', 'usr/sbin'):
             shutil.rmtree(os.path.join(self.top, d))
             subprocess.run(['cp', '-a', os.path.join(base, d),
                             os.path.join(self.top, d)], check=True)
