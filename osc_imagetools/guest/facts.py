@@ -82,7 +82,6 @@ class Facts:
         self.data = data
         self.user_props = dict(user_props or {})
         self.os = osinfo.detect(root, data)
-        self.fixed = set()  # ids of the checks fixed in this run
         self.proposed = {}  # properties proposed by the checks
         self.reset()
 

@@ -20,7 +20,8 @@ class Check:
     path: str = ''
     detail: str = ''
     fix: str = ''
-    # a re-check after a fix may accept what is left (grub.cfg to regenerate)
+    # a re-check after a fix may accept what is left (grub.cfg to
+    # regenerate): read by the runner only right after a fix
     fixed_ok: bool = dataclasses.field(default=False, repr=False,
                                        compare=False)
 

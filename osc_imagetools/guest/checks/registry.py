@@ -114,7 +114,6 @@ def _fix(rec, facts, result, report):
         result.fix = str(exc)
         return result
     report.changes.extend(changes)
-    facts.fixed.add(rec.id)
     facts.reset()
     after = _run(rec, facts)
     done = '; '.join(str(c) for c in changes)
