@@ -179,7 +179,8 @@ class Facts:
 
     def _wants_links(self):
         """{unit name: [paths of the *.wants/... links naming it]} and
-        {link name: target basename} of every unit symlink."""
+        {link name: target basename} of the unit symlinks in /etc and
+        /run."""
         links, aliases = {}, {}
         root = self.root
         for base in self._unit_dirs():
@@ -189,7 +190,10 @@ class Facts:
                     for name in root.listdir(path):
                         links.setdefault(name, []).append(
                             posixpath.join(path, name))
-                else:
+                elif base in CONFIG_UNIT_DIRS:
+                    # Alias= links that "systemctl enable" made (read in
+                    # /etc and /run only: one readlink per entry is one
+                    # round trip through libguestfs)
                     target = root.readlink(path)
                     if target and target != '/dev/null':
                         aliases.setdefault(d, posixpath.basename(target))
@@ -238,7 +242,8 @@ class Facts:
         counts as its unit)."""
         state, path, wanted = self._unit_state(unit)
         if state == 'alias':
-            state, path, wanted = self._unit_state(self._links[1][unit])
+            real = posixpath.basename(self.root.readlink(path))
+            state, path, wanted = self._unit_state(real)
         if state == 'masked' or not wanted:
             return False, path
         return True, wanted
