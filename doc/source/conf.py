@@ -1,8 +1,16 @@
 # Sphinx configuration for osc-imagetools.
 
+import os
+import sys
+
+# doc/source/ext: the guest-checks directive (written from the records)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                'ext'))
+
 extensions = [
     'cliff.sphinxext',
     'openstackdocstheme',
+    'guestchecks',
 ]
 
 project = 'osc-imagetools'

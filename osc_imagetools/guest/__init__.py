@@ -42,7 +42,8 @@ not installed, an appliance that does not start, a refused image file).
 Modules: :mod:`.roots` (the root-tree interface and the local directory),
 :mod:`.fish` (an image file through guestfish), :mod:`.osinfo` (OS
 detection), :mod:`.facts` (packages, services, cloud-init configuration),
-:mod:`.checks` (the checks, fixes and runner); the distro-specific names
+:mod:`.checks` (a package: the check records by group, the runner, the
+result model, the KEY=VALUE editor); the distro-specific names
 live in ``osc_imagetools/data/guest-checks.yaml``.
 """
 

@@ -5,9 +5,10 @@ A package counts as installed when the guest's package database says so
 (dpkg's ``status``, rpm's ``rpmdb.sqlite``, pacman's ``local`` directory,
 apk's ``installed``); when no database can be read (rpm's older Berkeley DB
 format, a stripped tree) the component's files decide. A service counts as
-enabled when systemd would start it (a link in a ``*.wants``/``*.requires``
-directory, not masked), or a SysV ``S`` link or an OpenRC runlevel link
-exists.
+enabled when systemd would start it, as ``systemctl --root=DIR is-enabled``
+computes it (masks, ``*.wants``/``*.requires`` links, aliases; a socket
+unit counts for its service), or, where no systemd unit of that name
+exists, when a SysV ``S`` link or an OpenRC runlevel link does.
 """
 
 import posixpath
@@ -19,8 +20,12 @@ import yaml
 
 from osc_imagetools.guest import osinfo
 
-SYSTEMD_DIRS = ('/etc/systemd/system', '/usr/lib/systemd/system',
-                '/lib/systemd/system')
+# systemd's unit search path (system manager, offline: no generators)
+UNIT_PATH = ('/etc/systemd/system', '/run/systemd/system',
+             '/usr/local/lib/systemd/system', '/usr/lib/systemd/system',
+             '/lib/systemd/system')
+CONFIG_UNIT_DIRS = ('/etc/systemd/system', '/run/systemd/system')
+WANTS_SUFFIXES = ('.wants', '.requires', '.upholds')
 SYSV_DIRS = ('/etc/rc2.d', '/etc/rc3.d', '/etc/rc5.d', '/etc/rc.d/rc3.d',
              '/etc/rc.d/rc5.d')
 OPENRC_DIRS = ('/etc/runlevels/default', '/etc/runlevels/boot')
@@ -77,13 +82,13 @@ class Facts:
         self.data = data
         self.user_props = dict(user_props or {})
         self.os = osinfo.detect(root, data)
-        self.fixed = set()  # ids of the checks fixed in this run
         self.proposed = {}  # properties proposed by the checks
         self.reset()
 
     def reset(self):
         self._packages = None
         self._links = None
+        self._sysv = None
         self._cloud = None
 
     # -- packages ----------------------------------------------------------
@@ -134,19 +139,69 @@ class Facts:
         return False, db or ''
 
     # -- services ----------------------------------------------------------
-    def _service_links(self):
-        """{unit or script name: [paths of the links that enable it]}."""
+    # What systemd itself computes offline (``systemctl --root=DIR
+    # is-enabled``), written here because the runtime cannot run the
+    # guest's systemctl (an image through libguestfs, a tree of another
+    # distribution): the first file of a unit's name in the unit search
+    # path is its fragment; a link to /dev/null (or an empty file) there is
+    # a mask; a link to a unit of another name makes it an alias; the unit
+    # is enabled when a *.wants/*.requires/*.upholds link names it (or an
+    # alias of it). systemd-sysv-generator turns a SysV script into a unit
+    # only where no native unit of that name exists, so SysV and OpenRC
+    # links count only then.
+    def _unit_dirs(self):
+        root = self.root
+        out = []
+        for base in UNIT_PATH:
+            # merged /usr: /lib/systemd/system is /usr/lib/systemd/system
+            if base.startswith('/lib/') and root.is_link('/lib'):
+                continue
+            out.append(base)
+        return out
+
+    def unit_fragment(self, unit):
+        """Guest path of the first file or link called ``unit`` in the
+        unit search path, or None."""
+        for base in self._unit_dirs():
+            path = posixpath.join(base, unit)
+            if self.root.lstat(path) is not None:
+                return path
+        return None
+
+    def masked(self, unit):
+        path = self.unit_fragment(unit)
+        if path is None:
+            return False
+        if self.root.readlink(path) == '/dev/null':
+            return True
+        st = self.root.stat(path)
+        return st is not None and st.kind == 'file' and st.size == 0
+
+    def _wants_links(self):
+        """{unit name: [paths of the *.wants/... links naming it]} and
+        {link name: target basename} of the unit symlinks in /etc and
+        /run."""
+        links, aliases = {}, {}
+        root = self.root
+        for base in self._unit_dirs():
+            for d in root.listdir(base):
+                path = posixpath.join(base, d)
+                if d.endswith(WANTS_SUFFIXES):
+                    for name in root.listdir(path):
+                        links.setdefault(name, []).append(
+                            posixpath.join(path, name))
+                elif base in CONFIG_UNIT_DIRS:
+                    # Alias= links that "systemctl enable" made (read in
+                    # /etc and /run only: one readlink per entry is one
+                    # round trip through libguestfs)
+                    target = root.readlink(path)
+                    if target and target != '/dev/null':
+                        aliases.setdefault(d, posixpath.basename(target))
+        return links, aliases
+
+    def _sysv_links(self):
         links = {}
         root = self.root
-        for base in SYSTEMD_DIRS:
-            # merged /usr: /lib/systemd/system is /usr/lib/systemd/system
-            if base == '/lib/systemd/system' and root.is_link('/lib'):
-                continue
-            for d in root.listdir(base):
-                if d.endswith(('.wants', '.requires')):
-                    for name in root.listdir(posixpath.join(base, d)):
-                        links.setdefault(name, []).append(
-                            posixpath.join(base, d, name))
         for base in SYSV_DIRS:
             for name in root.listdir(base):
                 m = re.match(r'S\d\d(.+)$', name)
@@ -158,19 +213,96 @@ class Facts:
                 links.setdefault(name, []).append(posixpath.join(base, name))
         return links
 
-    def masked(self, unit):
-        return any(self.root.readlink(posixpath.join(d, unit)) == '/dev/null'
-                   for d in ('/etc/systemd/system', '/run/systemd/system'))
+    def _install_section(self, path):
+        """Keys of the [Install] section of the unit file ``path``."""
+        keys, inside = set(), False
+        for line in (self.root.read_text(path) or '').splitlines():
+            line = line.strip()
+            if line.startswith('['):
+                inside = line == '[Install]'
+            elif inside and '=' in line and not line.startswith(('#', ';')):
+                key, value = line.split('=', 1)
+                if value.strip():
+                    keys.add(key.strip())
+        return keys
+
+    def unit_state(self, unit):
+        """(state, evidence path): the word ``systemctl --root
+        is-enabled`` prints for the systemd unit ``unit`` (``enabled``,
+        ``disabled``, ``static``, ``masked``, ``alias``, ``not-found``).
+        Like systemctl, an alias link in /etc counts as ``enabled``, though
+        it starts nothing: :meth:`unit_starts` says what does."""
+        state, path, _ = self._unit_state(unit)
+        return state, path
+
+    def unit_starts(self, unit):
+        """(True/False, evidence path): whether systemd starts ``unit`` at
+        boot - a *.wants/*.requires link names it or an alias of it, in
+        /etc or the vendor directories, and it is not masked (an alias
+        counts as its unit)."""
+        state, path, wanted = self._unit_state(unit)
+        if state == 'alias':
+            real = posixpath.basename(self.root.readlink(path))
+            state, path, wanted = self._unit_state(real)
+        if state == 'masked' or not wanted:
+            return False, path
+        return True, wanted
+
+    def _unit_state(self, unit):
+        """(systemctl's word, evidence path, first wants link or None)."""
+        if self._links is None:
+            self._links = self._wants_links()
+        links, aliases = self._links
+        path = self.unit_fragment(unit)
+        if path is None:
+            return 'not-found', '', None
+        if self.masked(unit):
+            return 'masked', path, None
+        target = self.root.readlink(path)
+        if target and posixpath.basename(target) != unit:
+            real = posixpath.basename(target)
+            if self.masked(real):  # an alias of a masked unit
+                return 'masked', self.unit_fragment(real), None
+            return 'alias', path, None
+        names = {unit} | {a for a, t in aliases.items() if t == unit}
+        if '@.' in unit:  # a template: its instances' links enable it
+            prefix, suffix = unit.split('@', 1)
+            names |= {n for n in links if n.startswith(prefix + '@')
+                      and n.endswith(suffix)}
+        wanted = [link for name in sorted(names)
+                  for link in links.get(name, [])]
+        config = [link for link in wanted
+                  if link.startswith(CONFIG_UNIT_DIRS)]
+        first = (config or wanted or [None])[0]
+        if config:
+            return 'enabled', config[0], first
+        # an alias link in /etc: systemctl calls that enabled too
+        for name in sorted(names - {unit}):
+            alias = self.unit_fragment(name)
+            if alias and alias.startswith(CONFIG_UNIT_DIRS):
+                return 'enabled', alias, first
+        keys = self._install_section(path)
+        if keys & {'WantedBy', 'RequiredBy', 'UpheldBy', 'Alias', 'Also'}:
+            return 'disabled', path, first
+        return 'static', path, first
 
     def service_links(self, names):
-        """Paths of the links that enable any of ``names`` ([] = none)."""
+        """Paths of what starts any of ``names`` at boot ([] = nothing):
+        a unit name (``ssh.service``) as systemd computes it (an alias
+        counts as its unit), a bare name (``ssh``) as a SysV or OpenRC
+        script where no systemd unit of that name exists or masks it."""
         if self._links is None:
-            self._links = self._service_links()
+            self._links = self._wants_links()
+        if self._sysv is None:
+            self._sysv = self._sysv_links()
         found = []
         for name in names:
-            if '.' in name and self.masked(name):
-                continue
-            found += self._links.get(name, [])
+            if '.' in name:
+                starts, path = self.unit_starts(name)
+                if starts:
+                    found.append(path)
+            elif self.unit_fragment(name + '.service') is None:
+                found += self._sysv.get(name, [])
         return found
 
     def service_enabled(self, component):

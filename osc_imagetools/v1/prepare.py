@@ -440,6 +440,10 @@ class PrepareImage(base.ShowOne):
             raise base.UsageError('--guest-root %s is not a directory'
                                   % args.guest_root)
         if args.guest_only:
+            # FILE is not read with --guest-root, but it names the image
+            # the tree belongs to: a missing one is a mistake all the same
+            if not os.path.isfile(args.file):
+                raise base.UsageError('%s: no such file' % args.file)
             for opt, value in (('--upload', args.upload),
                                ('--convert-to', args.convert_to),
                                ('--manifest', args.manifest)):

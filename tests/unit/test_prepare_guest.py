@@ -58,6 +58,12 @@ class TestGuestArguments(GuestCommandTestCase):
             self.assertUsage('%s makes no sense with --guest-only' % opt[0],
                              qcow2, '--guest-root', t.top, '--guest-only',
                              *opt)
+        # --guest-only does not read FILE, but a missing one is refused
+        # (exit 2) before the tree is touched
+        for missing in (os.path.join(self.tmp, 'nope.qcow2'), self.tmp):
+            self.assertUsage('%s: no such file' % missing, missing,
+                             '--guest-root', t.top, '--guest-only',
+                             '--fix-guest')
         self.assertUsage('would change files in place', qcow2,
                          '--guest-root', t.top, '--fix-guest', '--dry-run')
         self.assertUsage('would change files in place', qcow2,
@@ -172,8 +178,8 @@ class TestGuestRoot(GuestCommandTestCase):
         guest = self.row()['guest']
         self.assertEqual('tree, fixed in place', guest['mode'])
         self.assertEqual(
-            [('/etc/udev/rules.d/70-persistent-net.rules', 'emptied'),
-             ('/etc/machine-id', 'emptied')],
+            [('/etc/machine-id', 'emptied'),
+             ('/etc/udev/rules.d/70-persistent-net.rules', 'emptied')],
             [(c['path'], c['action']) for c in guest['changes']])
         detail = next(c['detail'] for c in self.row()['checks']
                       if c['name'] == 'linux.machine-id')

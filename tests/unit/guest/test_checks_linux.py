@@ -9,12 +9,13 @@ from tests.unit.guest import base
 from tests.unit.guest import trees
 
 LINUX_IDS = [
-    'guest.os', 'linux.cloud-init', 'linux.cloud-init-datasources',
-    'linux.growpart', 'linux.udev-persistent-net', 'linux.udev-net-generator',
-    'linux.ifcfg-hwaddr', 'linux.sshd', 'linux.firewall',
-    'linux.serial-console', 'linux.nozeroconf', 'linux.acpid',
-    'linux.qemu-guest-agent', 'linux.ssh-host-keys', 'linux.machine-id',
-    'linux.ssh-password-auth', 'linux.root-password', 'linux.default-user']
+    'guest.os', 'linux.bootable', 'linux.serial-console', 'linux.machine-id',
+    'linux.cloud-init', 'linux.cloud-init-datasources', 'linux.growpart',
+    'linux.default-user', 'linux.udev-persistent-net',
+    'linux.udev-net-generator', 'linux.ifcfg-hwaddr', 'linux.mac-pinning',
+    'linux.nozeroconf', 'linux.firewall', 'linux.sshd',
+    'linux.ssh-password-auth', 'linux.root-password', 'linux.ssh-host-keys',
+    'linux.acpid', 'linux.qemu-guest-agent']
 
 
 def drop_package(tree, name):
@@ -281,18 +282,44 @@ class TestSshd(base.GuestTestCase):
     def test_socket_activation(self):
         t = self.tree(trees.ubuntu)
         t.remove('/etc/systemd/system/multi-user.target.wants/ssh.service')
+        self.check(t, 'linux.sshd', 'fail')
+        t.write('/lib/systemd/system/ssh.socket', '[Socket]\nListenStream=22'
+                '\n[Install]\nWantedBy=sockets.target\n')
         t.link('/etc/systemd/system/sockets.target.wants/ssh.socket',
                '/lib/systemd/system/ssh.socket')
         self.check(t, 'linux.sshd', 'pass')
 
-    def test_sysv_and_openrc(self):
+    def test_sysv_link_ignored_beside_a_native_unit(self):
+        # systemd-sysv-generator skips a script that has a native unit:
+        # the S link of Debian's ssh does not start it (issue 11)
         t = self.tree(trees.debian)
+        t.link('/etc/rc2.d/S01ssh', '../init.d/ssh')
         t.remove('/etc/systemd/system/multi-user.target.wants/ssh.service')
+        self.check(t, 'linux.sshd', 'fail')
+        t.link('/etc/systemd/system/multi-user.target.wants/ssh.service',
+               '/lib/systemd/system/ssh.service')
+        t.link('/etc/systemd/system/ssh.service', '/dev/null')
+        row = self.check(t, 'linux.sshd', 'fail')
+        self.assertIn('masked', row.detail)
+
+    def test_sysv_and_openrc_without_native_units(self):
+        t = self.tree(trees.debian)
+        for path in ('/etc/systemd/system/multi-user.target.wants/'
+                     'ssh.service', '/etc/systemd/system/sshd.service',
+                     '/lib/systemd/system/ssh.service'):
+            t.remove(path)
         self.check(t, 'linux.sshd', 'fail')
         t.link('/etc/rc2.d/S02ssh', '../init.d/ssh')
         self.check(t, 'linux.sshd', 'pass')
         t.remove('/etc/rc2.d/S02ssh')
         t.link('/etc/runlevels/default/sshd', '/etc/init.d/sshd')
+        self.check(t, 'linux.sshd', 'pass')
+
+    def test_enabled_through_an_alias_only(self):
+        t = self.tree(trees.debian)
+        t.remove('/etc/systemd/system/multi-user.target.wants/ssh.service')
+        t.link('/etc/systemd/system/multi-user.target.wants/sshd.service',
+               '/lib/systemd/system/ssh.service')
         self.check(t, 'linux.sshd', 'pass')
 
     def test_not_installed(self):
@@ -311,6 +338,10 @@ class TestFirewall(base.GuestTestCase):
     def test_ufw_on(self):
         t = self.tree(trees.ubuntu)
         t.write('/etc/ufw/ufw.conf', '# comment\nENABLED=yes\nLOGLEVEL=low\n')
+        t.write('/etc/default/ufw', 'DEFAULT_INPUT_POLICY="DROP"\n')
+        t.write('/etc/ufw/user.rules', '*filter\n### tuple ### allow tcp 22 '
+                '0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp '
+                '--dport 22 -j ACCEPT\nCOMMIT\n')
         row = self.check(t, 'linux.firewall', 'warn')
         self.assertIn('ufw', row.detail)
         self.fix_and_recheck(t, 'linux.firewall')
@@ -428,6 +459,7 @@ class TestSerialConsole(base.GuestTestCase):
     def test_no_grub(self):
         t = self.tree(trees.debian)
         t.remove('/etc/default/grub')
+        t.remove('/boot/grub/grub.cfg')
         self.check(t, 'linux.serial-console', 'n-a')
 
 

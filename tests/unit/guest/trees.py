@@ -117,6 +117,14 @@ def _systemd_enable(t, unit, target='multi-user.target', unit_dir=None):
            '%s/%s' % (unit_dir, unit))
 
 
+def _bootable(t, kernel, systemd='/usr/lib/systemd/systemd'):
+    """What boots: a kernel in /boot, systemd as /sbin/init (the link
+    systemd-sysv makes)."""
+    t.write('/boot/' + kernel, 'kernel')
+    t.write(systemd, '#!systemd')
+    t.link('/sbin/init', systemd)
+
+
 UBUNTU_PACKAGES = ['bash', 'cloud-init', 'cloud-guest-utils',
                    'openssh-server', 'qemu-guest-agent', 'systemd', 'ufw',
                    'grub-pc']
@@ -169,6 +177,7 @@ def ubuntu(top):
     t.write('/etc/shadow', 'root:*:19000:0:99999:7:::\n'
             'daemon:*:19000:0:99999:7:::\n')
     t.write('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n')
+    _bootable(t, 'vmlinuz-5.15.0-91-generic')
     return t
 
 
@@ -219,6 +228,7 @@ def rocky(top):
     t.write('/etc/machine-id', 'uninitialized\n')
     t.write('/etc/shadow', 'root:!!::0:99999:7:::\n')
     t.write('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n')
+    _bootable(t, 'vmlinuz-5.14.0-362.el9.x86_64')
     return t
 
 
@@ -267,6 +277,10 @@ def debian(top):
             'GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\n')
     t.write('/etc/shadow', 'root:*:19000:0:99999:7:::\n')
     t.write('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n')
+    _bootable(t, 'vmlinuz-6.1.0-17-amd64', '/lib/systemd/systemd')
+    t.write('/boot/grub/grub.cfg', 'menuentry "Debian GNU/Linux" {\n'
+            '  linux /boot/vmlinuz-6.1.0-17-amd64 root=UUID=1 ro '
+            'console=tty0 console=ttyS0,115200n8 quiet\n}\n')
     return t
 
 
