@@ -66,6 +66,11 @@ class FakeGlance:
         if (method, path) == ('GET', '/info/stores'):
             return response(200, {'stores': [{'id': s}
                                              for s in self.stores]})
+        if (method, path) == ('GET', '/images'):
+            name = (kwargs.get('params') or {}).get('name')
+            return response(200, {'images': [
+                i for i in self.images.values()
+                if name is None or i.get('name') == name]})
         if (method, path) == ('POST', '/images'):
             image = dict(kwargs['json'], id=str(uuid.uuid4()),
                          status='queued', checksum=None, os_hash_algo=None,
@@ -365,10 +370,21 @@ class TestOffline(CommandTestCase):
 
     def test_manifest(self):
         manifest = os.path.join(self.tmp, 'm.json')
-        rc = self.run_cmd(self.corpus.path('vdi'), '--profile', 'uefi',
-                          '--manifest', manifest, '--upload', 'my image',
-                          '--visibility', 'shared', '--tag', 'a',
-                          '--dry-run', '--catalog-dir', self.catalog())
+        argv = (self.corpus.path('vdi'), '--profile', 'uefi',
+                '--manifest', manifest, '--upload', 'my image',
+                '--visibility', 'shared', '--tag', 'a', '--min-ram', '512',
+                '--catalog-dir', self.catalog())
+        # a dry run asks the cloud (import method, stores, same name) but
+        # writes nothing, not even the manifest: the step says where
+        rc = self.run_cmd(*argv, '--dry-run')
+        self.assertEqual(0, rc, self.stderr())
+        self.assertFalse(os.path.exists(manifest))
+        self.assertEqual([], self.glance.writes())
+        self.assertEqual({'name': 'manifest', 'status': 'skipped',
+                          'detail': 'dry run: would write %s' % manifest},
+                         self.row()['steps'][-1])
+        self.app.stdout = io.StringIO()
+        rc = self.run_cmd(*argv)
         self.assertEqual(0, rc, self.stderr())
         with open(manifest) as f:
             doc = json.load(f)
@@ -383,7 +399,8 @@ class TestOffline(CommandTestCase):
         self.assertEqual('my image', argv[-1])
         for pair in (['--disk-format', 'vdi'], ['--file', row['file']],
                      ['--property', 'hw_firmware_type=uefi'],
-                     ['--tag', 'a'], ['--min-disk', '1']):
+                     ['--tag', 'a'], ['--min-disk', '1'],
+                     ['--min-ram', '512']):
             i = argv.index(pair[0])
             self.assertIn(pair, [argv[j:j + 2] for j in range(i, len(argv))])
         self.assertIn('--shared', argv)
@@ -392,8 +409,6 @@ class TestOffline(CommandTestCase):
         pset = properties.read_properties_file(manifest)
         self.assertEqual('vdi', pset.properties['disk_format'])
         self.assertEqual(row['virtual_size'], pset.virtual_size)
-        # a dry run asks the cloud (import method, stores) but writes nothing
-        self.assertEqual([], self.glance.writes())
 
 
 class TestUpload(CommandTestCase):
@@ -445,7 +460,8 @@ class TestUpload(CommandTestCase):
         self.assertIn('unknown store(s) nope (this cloud has local, fast)',
                       self.stderr())
         self.assertEqual([], self.glance.writes())
-        self.assertEqual('skipped', self.steps()['inspect'])
+        # refused before any local work: one line, no table
+        self.assertEqual('', self.app.stdout.getvalue())
 
     def test_import_method_not_offered(self):
         self.glance.methods = ['web-download']
