@@ -655,10 +655,10 @@ class PrepareImage(base.ShowOne):
             raise Refused('convert', 'qemu-img wrote %s, which is %s, not %s'
                           % (args.output, converted.format, args.convert_to))
         out.describe(converted)
+        self._safety(out, converted, step='convert')
         out.step('convert', 'done', '%s -> %s, wrote %s (%s)' % (
             info.format, converted.format, args.output,
             human_size(converted.actual_size)))
-        self._safety(out, converted, step='convert')
         return converted
 
     # -- guest ---------------------------------------------------------------
@@ -910,6 +910,7 @@ class PrepareImage(base.ShowOne):
 
     # -- 6: manifest --------------------------------------------------------
     def _manifest(self, args, out, attrs):
+        from osc_imagetools.imagefile import convert
         from osc_imagetools.metadef import files
 
         if not args.manifest:
@@ -925,8 +926,11 @@ class PrepareImage(base.ShowOne):
         data['openstack_command'] = create_command(args, out.row, attrs)
         out.step('manifest', 'done', args.manifest)
         data['steps'] = [dict(out.steps[s]) for s in out.names]
-        files.write_json(os.path.abspath(args.manifest), data,
-                         sort_keys=True, indent=2)
+        path = os.path.abspath(args.manifest)
+        files.write_json(path, data, sort_keys=True, indent=2)
+        # like every file written here: the mode a new file gets under
+        # the umask (write_json's temporary file has a fixed mode)
+        convert.honour_umask(path)
         out.row['manifest'] = args.manifest
 
     # -- 7: upload ----------------------------------------------------------
