@@ -320,6 +320,11 @@ class TestQuietFailures(PrepareCLITestCase):
         res = self.openstack('--debug', 'image', 'prepare', child,
                              '--no-progress', cloud=None, rc=1)
         self.assertIn('Safety check', res.stderr)
+        # the same for every command of the plugin (image validate --file)
+        res = self.openstack('image', 'validate', '--file', child,
+                             '--property', 'os_type=linux', rc=1)
+        self.assertNotIn('Safety check', res.stderr)
+        self.assertIn('backing_file', res.stdout)
 
     def test_debug_logs_each_qemu_img_command_and_its_duration(self):
         raw = self.raw_disk()
