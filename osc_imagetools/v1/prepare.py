@@ -893,7 +893,10 @@ class PrepareImage(base.ShowOne):
         if args.upload and not args.dry_run:
             out.step('hash', 'pending', 'while uploading')
             return None
-        if args.dry_run and args.convert_to:
+        if args.dry_run and (args.convert_to or (args.inspect_guest
+                                                 and args.fix_guest)):
+            # what a real run hashes (the converted file or the fixed
+            # copy at --output) does not exist
             out.step('hash', 'skipped', 'dry run: %s was not written'
                      % args.output)
             return None
