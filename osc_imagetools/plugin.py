@@ -86,6 +86,43 @@ def _mask_secrets_in_osc_log():
         log.addFilter(MaskSecretOptions())
 
 
+class QuietLibraryLogs(logging.Filter):
+    """Drops library log lines that our commands report better themselves,
+    unless ``--debug``:
+
+    * oslo.utils' format_inspector logs each failed safety check and each
+      undecodable VMDK descriptor ("Safety check ... failed because ...",
+      "VMDK descriptor failed to decode as ASCII"): the ``checks`` of
+      ``image prepare`` and the findings of ``image validate`` say it once;
+    * keystoneauth logs every retry ("Failure: ... Retrying in 0.5s", a
+      multi-line block with the whole urllib3 chain): the command's final
+      error is one line.
+
+    Installed on the root logger's handlers when a command runs (the
+    records come from several loggers, and a filter on a logger does not
+    see its children's records).
+    """
+
+    INSPECTOR = 'oslo_utils.imageutils.format_inspector'
+
+    def filter(self, record):
+        if record.name.startswith(self.INSPECTOR):
+            return False
+        if record.name.startswith(('keystoneauth', 'openstack')):
+            return 'Retrying in' not in str(record.msg)
+        return True
+
+
+def quiet_library_logs(app):
+    """Install :class:`QuietLibraryLogs` unless ``--debug``."""
+    options = getattr(app, 'options', None)
+    if getattr(options, 'debug', False) is True:
+        return
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, QuietLibraryLogs) for f in handler.filters):
+            handler.addFilter(QuietLibraryLogs())
+
+
 def build_option_parser(parser):
     """Add the global ``--os-imagetools-api-version`` option."""
     # OSC calls this before it logs its options: the right moment to mask

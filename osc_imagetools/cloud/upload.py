@@ -104,9 +104,10 @@ def send_file(proxy, image_id, body, store=None):
 
 
 def stage_and_import(proxy, image_id, body, stores=(), timeout=IMPORT_TIMEOUT,
-                     sleep=time.sleep, clock=time.monotonic):
+                     sleep=time.sleep, clock=time.monotonic, on_poll=None):
     """glance-direct: stage the data, ask for the import, wait until the
-    image is active. Returns the image's raw JSON."""
+    image is active (``on_poll(image)`` after each look at it). Returns
+    the image's raw JSON."""
     _put_data(proxy, '/images/%s/stage' % image_id, body)
     req = {'method': {'name': IMPORT_METHOD}}
     if stores:
@@ -114,15 +115,17 @@ def stage_and_import(proxy, image_id, body, stores=(), timeout=IMPORT_TIMEOUT,
         req['all_stores_must_succeed'] = True
     cloud.request(proxy, 'POST', '/images/%s/import' % image_id, ok=(202,),
                   json=req)
-    return wait_for_import(proxy, image_id, timeout, sleep, clock)
+    return wait_for_import(proxy, image_id, timeout, sleep, clock, on_poll)
 
 
 def wait_for_import(proxy, image_id, timeout=IMPORT_TIMEOUT,
-                    sleep=time.sleep, clock=time.monotonic):
+                    sleep=time.sleep, clock=time.monotonic, on_poll=None):
     deadline = clock() + timeout
     delay = POLL_MIN
     while True:
         image = get_image(proxy, image_id)
+        if on_poll:
+            on_poll(image)
         status = image.get('status')
         if status == 'active':
             return image
@@ -141,28 +144,33 @@ def wait_for_import(proxy, image_id, timeout=IMPORT_TIMEOUT,
         delay = min(delay * 2, POLL_MAX)
 
 
-def _discard(proxy, image_id):
-    """Delete a half-made image; say what happened in a few words."""
+def _discard(proxy, image_id, last_status='queued'):
+    """Delete a half-made image; say what happened in a few words.
+
+    When Glance does not answer any more, the image's status cannot be
+    read: the message gives the status it was last seen in."""
     try:
         delete_image(proxy, image_id)
     except cloud.CloudError as exc:
-        status = '?'
+        status = None
         try:
-            status = get_image(proxy, image_id).get('status', '?')
+            status = get_image(proxy, image_id).get('status')
         except cloud.CloudError as get_exc:
             if get_exc.status == 404:
                 status = 'deleted'
         if status == 'deleted':
             # a DELETE answered 5xx (e.g. SQLite locked) had been committed
             return 'image %s was deleted' % image_id
-        return ('image %s was left in status %s and could not be deleted '
-                '(%s): delete it with "openstack image delete %s"'
-                % (image_id, status, exc, image_id))
+        where = ('was left in status %s' % status if status else
+                 'was last seen in status %s' % last_status)
+        return ('image %s %s and could not be deleted (%s): delete it with '
+                '"openstack image delete %s"'
+                % (image_id, where, _short(exc), image_id))
     return 'image %s was deleted' % image_id
 
 
 def upload(proxy, attrs, body, import_method=None, stores=(),
-           on_created=None):
+           on_created=None, on_poll=None):
     """Create the image ``attrs`` and send ``body`` (an iterable with a
     ``len()``, e.g. :class:`~osc_imagetools.imagefile.hashing.HashingBody`).
 
@@ -170,7 +178,8 @@ def upload(proxy, attrs, body, import_method=None, stores=(),
     error the image is deleted and :class:`UploadError` raised (its message
     tells whether the deletion worked); on Ctrl-C the same cleanup happens
     and :class:`UploadInterrupted` is raised. ``on_created(image)`` is
-    called as soon as the record exists.
+    called as soon as the record exists; ``on_poll(image)`` each time
+    the image is read while waiting for an import task.
     """
     image = create_image(proxy, attrs)
     image_id = image['id']
@@ -178,7 +187,8 @@ def upload(proxy, attrs, body, import_method=None, stores=(),
         on_created(image)
     try:
         if import_method == IMPORT_METHOD:
-            return stage_and_import(proxy, image_id, body, stores)
+            return stage_and_import(proxy, image_id, body, stores,
+                                    on_poll=on_poll)
         if import_method:
             raise cloud.CloudError('unsupported import method %s'
                                    % import_method)
@@ -186,17 +196,61 @@ def upload(proxy, attrs, body, import_method=None, stores=(),
         return get_image(proxy, image_id)
     except KeyboardInterrupt:
         raise UploadInterrupted(
-            'upload interrupted: %s' % _discard(proxy, image_id)) from None
+            'upload interrupted: %s' % _discard(
+                proxy, image_id, image.get('status'))) from None
     except Exception as exc:
         # CloudError, or OSError from reading the file while sending
         status = getattr(exc, 'status', None)
+        note = _discard(proxy, image_id, image.get('status'))
         raise UploadError('upload of image %s failed: %s; %s' % (
-            image_id, _one_line(exc), _discard(proxy, image_id)),
-            status) from None
+            image_id, _short(exc), note), status) from None
+
+
+# the final error is one line: an exception's text (a keystoneauth
+# connection failure repeats the URL and the urllib3 chain) is cut here
+MAX_REASON = 160
 
 
 def _one_line(exc):
     return ' '.join(str(exc).split()) or type(exc).__name__
+
+
+def _short(exc):
+    text = _one_line(exc)
+    if len(text) > MAX_REASON:
+        text = text[:MAX_REASON - 3].rstrip() + '...'
+    return text
+
+
+def find_image_ids(proxy, name):
+    """IDs of the images named ``name`` that this user can see (any
+    visibility, own or shared); asked before an upload."""
+    return [img['id'] for img in cloud.paginate(
+        proxy, '/images', 'images', {'name': name})]
+
+
+def find_project_id(conn, name_or_id, domain=None):
+    """``--project`` (name or ID, as OSC's image create takes it) to an ID
+    through Keystone; a user who may not list projects gets the value as
+    given (taken for an ID, as OSC does)."""
+    from openstack import exceptions as sdk_exc
+
+    try:
+        kwargs = {}
+        if domain:
+            dom = conn.identity.find_domain(domain, ignore_missing=False)
+            kwargs['domain_id'] = dom.id
+        project = conn.identity.find_project(name_or_id, ignore_missing=True,
+                                             **kwargs)
+    except sdk_exc.ForbiddenException:
+        return name_or_id
+    except sdk_exc.SDKException as exc:
+        raise cloud.CloudError('cannot look up project %s: %s' % (
+            name_or_id, _short(exc))) from None
+    if project is None:
+        raise cloud.CloudError('no project %s%s' % (
+            name_or_id, ' in domain %s' % domain if domain else ''))
+    return project.id
 
 
 def compare(image, hashes):

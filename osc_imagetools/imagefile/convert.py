@@ -7,10 +7,14 @@ a file or follows a backing file of its own choosing.
 """
 
 import json
+import logging
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 
 from osc_imagetools.imagefile import inspect
 
@@ -23,6 +27,10 @@ TARGETS = tuple(EXTENSIONS)
 
 # formats ``qemu-img check`` knows (it refuses raw, vpc and iso)
 CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
+
+LOG = logging.getLogger(__name__)
+# qemu-img convert -p writes "    (39.75/100%)\r" to its stdout
+PERCENT = re.compile(rb'\((\d+(?:\.\d+)?)/100%\)')
 
 
 class ConvertError(Exception):
@@ -47,15 +55,65 @@ def _last_line(text):
     return lines[-1] if lines else 'no error message'
 
 
-def convert(info, target, output, progress_fd=None):
+def _umask():
+    """The process umask (read by setting it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(path):
+    """Give ``path`` the mode a new file gets (0666 minus the umask), as
+    ``cp`` or ``qemu-img`` writing in place would; ``mkstemp`` made it
+    0600."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
+def log_command(argv):
+    LOG.debug('running: %s', shlex.join(argv))
+    return time.monotonic()
+
+
+def log_done(argv, started, returncode):
+    LOG.debug('%s %s: exit %s after %.2f s', os.path.basename(argv[0]),
+              argv[1], returncode, time.monotonic() - started)
+
+
+def _run_with_progress(argv, progress):
+    """Run qemu-img convert -p; its percentages become
+    ``progress(fraction)`` calls. Returns ``(returncode, stderr)``."""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=err)
+        try:
+            while True:
+                data = proc.stdout.read1(4096)
+                if not data:
+                    break
+                found = PERCENT.findall(data)
+                if found:
+                    progress(float(found[-1]) / 100.0)
+            proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            proc.stdout.close()
+        err.seek(0)
+        return proc.returncode, err.read().decode('utf-8', 'replace')
+
+
+def convert(info, target, output, progress=None):
     """Convert the inspected file ``info`` (an :class:`inspect.ImageInfo`)
     to ``target`` (a Glance disk_format) at ``output``.
 
     The result is written to a temporary file in the output's directory and
     renamed over ``output`` only when qemu-img succeeded: an interrupted or
-    failed conversion leaves nothing behind. ``progress_fd``: a file
-    descriptor for qemu-img's ``-p`` progress (a terminal), or None.
-    Returns ``output``.
+    failed conversion leaves nothing behind. The output gets the mode a new
+    file gets under the umask. ``progress(fraction)``: called with
+    qemu-img's own progress (``-p``, 0.0 to 1.0), or None. Returns
+    ``output``.
     """
     if target not in EXTENSIONS:
         raise ConvertError('cannot convert to %s (choose from %s)'
@@ -66,18 +124,23 @@ def convert(info, target, output, progress_fd=None):
                                suffix='.part', dir=outdir)
     os.close(fd)
     argv = [qemu_img(), 'convert', '-f', info.qemu_format, '-O', qemu]
-    if progress_fd is not None:
+    if progress is not None:
         argv.append('-p')
     argv += [info.path, tmp]
     try:
-        proc = subprocess.run(
-            argv, stdin=subprocess.DEVNULL,
-            stdout=progress_fd if progress_fd is not None
-            else subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        if proc.returncode:
+        started = log_command(argv)
+        if progress is not None:
+            returncode, stderr = _run_with_progress(argv, progress)
+        else:
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            returncode, stderr = proc.returncode, proc.stderr
+        log_done(argv, started, returncode)
+        if returncode:
             raise ConvertError('qemu-img convert failed: %s'
-                               % _last_line(proc.stderr))
+                               % _last_line(stderr))
+        honour_umask(tmp)
         os.replace(tmp, output)
     except BaseException:
         # KeyboardInterrupt included: no half-written output
@@ -95,10 +158,12 @@ def check(info):
     when the format has no checker (raw, vhd, iso)."""
     if info.format not in CHECKABLE:
         return []
-    proc = subprocess.run(
-        [qemu_img(), 'check', '-f', info.qemu_format, '--output=json',
-         info.path],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    argv = [qemu_img(), 'check', '-f', info.qemu_format, '--output=json',
+            info.path]
+    started = log_command(argv)
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True)
+    log_done(argv, started, proc.returncode)
     # exit codes: 0 clean, 1 check not completed, 2 corruptions,
     # 3 leaked clusters only (harmless wasted space), 63 not supported
     if proc.returncode in (0, 3, 63):

@@ -42,6 +42,9 @@ class ExitCodeMixin:
     auth_required = False
 
     def run(self, parsed_args):
+        from osc_imagetools import plugin
+
+        plugin.quiet_library_logs(self.app)
         self.exit_code = EXIT_OK
         try:
             rc = super().run(parsed_args)

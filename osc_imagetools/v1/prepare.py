@@ -23,6 +23,7 @@ The engines live in :mod:`osc_imagetools.imagefile`,
 they are imported in ``take_action`` (no import-time cost for OSC).
 """
 
+import contextlib
 import logging
 import math
 import os
@@ -32,6 +33,8 @@ from cliff import columns
 
 from osc_imagetools.v1 import base
 
+LOG = logging.getLogger(__name__)
+
 GiB = 1024 ** 3
 CONVERT_TARGETS = ('raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx')
 VISIBILITIES = ('public', 'private', 'shared', 'community')
@@ -39,7 +42,21 @@ VISIBILITIES = ('public', 'private', 'shared', 'community')
 OPTION_KEYS = {'name': '--upload NAME', 'disk_format': '--disk-format',
                'container_format': '--container-format',
                'min_disk': '--min-disk', 'visibility': '--visibility',
-               'tags': '--tag', 'id': None, 'status': None}
+               'tags': '--tag', 'min_ram': '--min-ram',
+               'protected': '--protected', 'owner': '--project',
+               'id': None, 'status': None}
+# options of OSC's "image set" that are properties here too
+PROPERTY_OPTIONS = (('architecture', '--architecture', '<architecture>',
+                     'Set architecture (e.g. x86_64, aarch64)'),
+                    ('os_distro', '--os-distro', '<distro>',
+                     'Set os_distro (e.g. ubuntu, windows)'),
+                    ('os_version', '--os-version', '<version>',
+                     'Set os_version (e.g. 24.04)'),
+                    ('kernel_id', '--kernel-id', '<kernel-id>',
+                     'Set kernel_id (ID of the kernel image to boot with)'),
+                    ('ramdisk_id', '--ramdisk-id', '<ramdisk-id>',
+                     'Set ramdisk_id (ID of the ramdisk image to boot '
+                     'with)'))
 
 # the output: JSON keys of ``-f json`` are a stable interface
 FIELDS = ('file', 'source', 'detected_format', 'virtual_size', 'actual_size',
@@ -59,16 +76,25 @@ class Refused(Exception):
         self.step = step
 
 
+class Abort(Exception):
+    """Nothing was done yet (no credentials, an unreachable cloud, a name
+    taken under --unique-name): one line on stderr, no table, exit 1."""
+
+
 class LinesColumn(columns.FormattableColumn):
-    """A list of ``{name, status, detail}`` dicts: one line each in a table,
-    the list itself in JSON/YAML."""
+    """A list of ``{name, status, detail}`` dicts (checks also have
+    ``file``: ``source``, ``output`` or ``guest tree``, or None for the
+    properties): one line each in a table, the list itself in JSON/YAML."""
 
     KEYS = ('name', 'status', 'detail')
 
     def human_readable(self):
         out = []
         for item in self._value or ():
-            line = '%s: %s' % (item['name'], item['status'])
+            name = item['name']
+            if item.get('file'):
+                name = '%s [%s]' % (name, item['file'])
+            line = '%s: %s' % (name, item['status'])
             if item.get('detail'):
                 line += ' (%s)' % item['detail']
             out.append(line)
@@ -112,39 +138,6 @@ class GuestColumn(columns.FormattableColumn):
         return dict(self._value) if self._value else None
 
 
-class Progress:
-    """``label  42% 430.0 MiB / 1.0 GiB`` redrawn in place on a terminal;
-    nothing when disabled."""
-
-    INTERVAL = 0.25
-
-    def __init__(self, stream, label, enabled):
-        self.stream = stream
-        self.label = label
-        self.enabled = enabled
-        self._last = 0.0
-        self._drawn = False
-
-    def __call__(self, done, total):
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < self.INTERVAL:
-            return
-        self._last = now
-        pct = 100 * done // total if total else 100
-        self.stream.write('\r%-8s %3d%% %s / %s ' % (
-            self.label, pct, human_size(done), human_size(total)))
-        self.stream.flush()
-        self._drawn = True
-
-    def finish(self):
-        if self._drawn:
-            self.stream.write('\n')
-            self.stream.flush()
-            self._drawn = False
-
-
 def human_size(n):
     for unit in ('B', 'KiB', 'MiB', 'GiB', 'TiB'):
         if n < 1024 or unit == 'TiB':
@@ -166,12 +159,18 @@ class Outcome:
         # --inspect-guest): the steps of a plain run stay as they were
         self.names = [s for s in STEPS if guest or s != 'guest']
         self.checks = []
+        # which file the next checks are about: the source, then the
+        # converted (or fixed) output
+        self.role = 'source'
 
     def step(self, name, status, detail=''):
         self.steps[name] = {'name': name, 'status': status, 'detail': detail}
 
-    def check(self, name, status, detail=''):
-        self.checks.append({'name': name, 'status': status, 'detail': detail})
+    def check(self, name, status, detail='', file=True):
+        """``file``: True for the current file (:attr:`role`), or a role,
+        or None (a check of the properties, not of a file)."""
+        self.checks.append({'name': name, 'status': status, 'detail': detail,
+                            'file': self.role if file is True else file})
 
     def describe(self, info):
         self.row.update(file=info.path, detected_format=info.detected,
@@ -244,14 +243,15 @@ class PrepareImage(base.ShowOne):
         props.add_argument(
             '--property', metavar='<key=value>', action='append', default=[],
             help='Set a property (repeatable); wins over profiles')
-        props.add_argument('--os-distro', metavar='<distro>',
-                           help='Set os_distro (e.g. ubuntu, windows)')
-        props.add_argument('--os-version', metavar='<version>',
-                           help='Set os_version (e.g. 24.04)')
+        for key, opt, metavar, text in PROPERTY_OPTIONS:
+            props.add_argument(opt, metavar=metavar, dest=key, help=text)
         props.add_argument(
             '--min-disk', metavar='<GiB>', type=_non_negative,
             help='Minimum disk size in GiB (default: the virtual size '
                  'rounded up)')
+        props.add_argument(
+            '--min-ram', metavar='<ram-mb>', type=_non_negative,
+            help='Minimum RAM size needed to boot the image, in MiB')
         props.add_argument(
             '--catalog-dir', metavar='<dir>',
             help='Validate against the image schema and metadef catalog '
@@ -299,11 +299,45 @@ class PrepareImage(base.ShowOne):
             '--upload', metavar='<name>',
             help='Create image NAME in Glance, upload the file and verify '
                  'the checksums Glance computed')
-        out.add_argument('--visibility', choices=VISIBILITIES,
+        # OSC's image create spellings; one of them, or --visibility
+        vis = out.add_mutually_exclusive_group()
+        vis.add_argument('--visibility', choices=VISIBILITIES,
                          help='Visibility of the uploaded image')
+        for name, text in (
+                ('public', 'accessible and visible to all users'),
+                ('private', 'only accessible by the owner'),
+                ('community', 'accessible by all users, listed only for '
+                              'the owner'),
+                ('shared', 'accessible by the owner and image members')):
+            vis.add_argument('--' + name, dest='visibility',
+                             action='store_const', const=name,
+                             help='Same as --visibility %s: image %s'
+                                  % (name, text))
+        prot = out.add_mutually_exclusive_group()
+        prot.add_argument('--protected', dest='is_protected',
+                          action='store_true', default=None,
+                          help='Prevent the uploaded image from being '
+                               'deleted')
+        prot.add_argument('--unprotected', dest='is_protected',
+                          action='store_false', default=None,
+                          help='Allow the uploaded image to be deleted '
+                               "(Glance's default)")
+        out.add_argument(
+            '--project', metavar='<project>',
+            help='Owner of the uploaded image (name or ID; setting '
+                 "another project needs the cloud's permission, usually "
+                 'admin)')
+        out.add_argument(
+            '--project-domain', metavar='<project-domain>',
+            help='Domain the --project belongs to (name or ID)')
         out.add_argument('--tag', metavar='<tag>', action='append',
                          default=[], help='Tag the uploaded image '
                                           '(repeatable)')
+        out.add_argument(
+            '--unique-name', action='store_true',
+            help='Refuse to upload when an image of that name already '
+                 'exists (default: warn and upload another, as '
+                 '"openstack image create" does)')
         out.add_argument(
             '--import-method', choices=('glance-direct',),
             help='Upload with the interoperable image import (stage, then '
@@ -319,28 +353,41 @@ class PrepareImage(base.ShowOne):
                  % 'osc-imagetools:checksum-mismatch')
         out.add_argument(
             '--no-progress', action='store_true',
-            help='No progress lines (they are only shown on a terminal)')
+            help='No progress display (it is only shown when stderr is a '
+                 'terminal)')
         out.add_argument(
             '--dry-run', action='store_true',
-            help='Do every local step (and read-only validation) but send '
-                 'nothing to the cloud (in-place guest fixes are refused)')
+            help='Do the read-only steps (inspect, checks, hash, '
+                 'validation) but write no file and send nothing to the '
+                 'cloud: the steps say what would be converted, fixed, '
+                 'written and uploaded (in-place guest fixes are refused)')
         return parser
 
+    def run(self, parsed_args):
+        try:
+            return super().run(parsed_args)
+        except Abort as exc:
+            self.app.stderr.write('openstack %s: error: %s\n'
+                                  % (self.cmd_name, exc))
+            return base.EXIT_FAILED
+
     def take_action(self, parsed_args):
+        from osc_imagetools import progress
+
         args = parsed_args
         self._check_args(args)
         user_props = self._user_properties(args)
-        # the inspector logs each failed safety check; the checks column
-        # already reports them
-        logging.getLogger(
-            'oslo_utils.imageutils.format_inspector').setLevel(logging.ERROR)
+        self.display = progress.Display.for_stream(self.app.stderr,
+                                                   args.no_progress)
         if args.guest_only:
             return self._guest_only(args, user_props)
         out = Outcome(args.file, guest=bool(args.guest_root
                                             or args.inspect_guest))
         self.proxy = None
+        # with --upload: credentials, targets and the name before any
+        # output (Abort: one line, no table)
+        self._connect(args)
         try:
-            self._connect(args)
             info = self._inspect(args, out)
             info = self._convert(args, out, info)
             report, info = self._guest(args, out, info, user_props)
@@ -382,6 +429,11 @@ class PrepareImage(base.ShowOne):
 
         if not args.upload:
             for opt, value in (('--visibility', args.visibility),
+                               ('--protected/--unprotected',
+                                args.is_protected is not None),
+                               ('--project', args.project),
+                               ('--project-domain', args.project_domain),
+                               ('--unique-name', args.unique_name),
                                ('--tag', args.tag),
                                ('--import-method', args.import_method),
                                ('--store', args.store),
@@ -493,31 +545,49 @@ class PrepareImage(base.ShowOne):
         return self.proxy
 
     def _connect(self, args):
-        """With --upload: authenticate and check the import method and
-        stores before any local work (read-only requests)."""
+        """With --upload, before any local work or output (read-only
+        requests): authenticate, check the import method and stores,
+        resolve --project, and look for images of the same name (a
+        warning; refused with --unique-name)."""
         from osc_imagetools import cloud
         from osc_imagetools.cloud import upload
 
+        self.owner = None
         if not args.upload:
             return
         try:
-            problem = upload.check_targets(self._get_proxy(),
-                                           args.import_method, args.store)
+            proxy = self._get_proxy()
+            problem = upload.check_targets(proxy, args.import_method,
+                                           args.store)
+            if problem:
+                raise Abort(problem)
+            if args.project:
+                self.owner = upload.find_project_id(
+                    self.app.client_manager.sdk_connection, args.project,
+                    args.project_domain)
+            same = upload.find_image_ids(proxy, args.upload)
         except cloud.CloudError as exc:
-            raise Refused('upload', str(exc)) from None
-        if problem:
-            raise Refused('upload', problem)
-
-    def _progress(self, args, label):
-        enabled = not args.no_progress and _isatty(self.app.stderr)
-        return Progress(self.app.stderr, label, enabled)
+            raise Abort(str(exc)) from None
+        if not same:
+            return
+        ids = ', '.join(same[:3]) + (', ...' if len(same) > 3 else '')
+        if args.unique_name:
+            raise Abort('%d image(s) already named %s (%s): choose another '
+                        'name, or drop --unique-name to add one more'
+                        % (len(same), args.upload, ids))
+        self.app.stderr.write(
+            'openstack %s: warning: %d image(s) already named %s (%s); '
+            '%s another (--unique-name refuses)\n' % (
+                self.cmd_name, len(same), args.upload, ids,
+                'a real run would upload' if args.dry_run else 'uploading'))
 
     # -- 1, 2: inspect and safety -----------------------------------------
     def _inspect(self, args, out):
         from osc_imagetools.imagefile import inspect
 
         try:
-            info = inspect.inspect_file(args.file)
+            with self.display.status('inspect', 'reading %s' % args.file):
+                info = inspect.inspect_file(args.file)
         except inspect.InspectError as exc:
             raise base.UsageError(str(exc)) from None
         out.describe(info)
@@ -544,7 +614,9 @@ class PrepareImage(base.ShowOne):
                 info.path, '; '.join(str(f) for f in info.failures)))
         out.check('safety', 'ok', 'format_inspector checks passed')
         try:
-            problems = convert.check(info)
+            with self.display.status('check', 'qemu-img check %s'
+                                     % info.path):
+                problems = convert.check(info)
         except convert.ConvertError as exc:
             out.check('integrity', 'skipped', str(exc))
         else:
@@ -565,21 +637,32 @@ class PrepareImage(base.ShowOne):
 
         if not args.convert_to:
             return info
-        progress_fd = None
-        if not args.no_progress and _isatty(self.app.stderr):
-            progress_fd = _fileno(self.app.stderr)
+        if args.dry_run:
+            # nothing written: the next steps see the source, and the
+            # properties get the target format
+            out.step('convert', 'skipped', 'dry run: would convert %s -> %s '
+                     'and write %s' % (info.format, args.convert_to,
+                                       args.output))
+            return info
+        total = info.virtual_size
         try:
-            convert.convert(info, args.convert_to, args.output, progress_fd)
+            with self.display.bar('convert', total) as update:
+                convert.convert(info, args.convert_to, args.output,
+                                progress=(lambda f: update(int(f * total)))
+                                if self.display.enabled else None)
         except convert.ConvertError as exc:
             raise Refused('convert', str(exc)) from None
-        converted = inspect.inspect_file(args.output)
+        out.role = 'output'
+        with self.display.status('inspect', 'reading %s' % args.output):
+            converted = inspect.inspect_file(args.output)
         if converted.format != args.convert_to:
             raise Refused('convert', 'qemu-img wrote %s, which is %s, not %s'
                           % (args.output, converted.format, args.convert_to))
         out.describe(converted)
-        out.step('convert', 'done', '%s -> %s %s' % (
-            info.format, converted.format, args.output))
         self._safety(out, converted, step='convert')
+        out.step('convert', 'done', '%s -> %s, wrote %s (%s)' % (
+            info.format, converted.format, args.output,
+            human_size(converted.actual_size)))
         return converted
 
     # -- guest ---------------------------------------------------------------
@@ -589,7 +672,8 @@ class PrepareImage(base.ShowOne):
         fails half-way is removed."""
         from osc_imagetools import guest
 
-        fix = args.fix_guest
+        # a dry run fixes nothing: the checks say what a fix would do
+        fix = args.fix_guest and not args.dry_run
         copy = None
         if args.guest_root:
             kwargs = {'path': args.guest_root, 'writable': fix}
@@ -597,6 +681,10 @@ class PrepareImage(base.ShowOne):
             mode = 'tree, fixed in place' if fix else 'tree'
         elif not fix:
             kwargs, target, mode = {'image': image}, image, 'image, read-only'
+            if args.fix_guest:
+                mode += ' (dry run: would fix %s)' % (
+                    'it in place' if args.convert_to else
+                    'a copy at %s' % args.output)
         elif args.in_place or args.convert_to:
             kwargs = {'image': image, 'writable': True}
             target, mode = image, 'image, fixed in place'
@@ -606,10 +694,15 @@ class PrepareImage(base.ShowOne):
                 os.unlink(copy)   # _check_args allowed it with --force
             kwargs = {'image': image, 'writable': True, 'copy_to': copy}
             mode = 'image, fixed copy of %s' % image
+        started = time.monotonic()
         try:
-            with guest.open_root(**kwargs) as root:
+            with self.display.status('guest', 'checking the guest in %s'
+                                     % target), \
+                    guest.open_root(**kwargs) as root:
                 report = guest.run_checks(root, fix=fix,
                                           user_props=user_props)
+            LOG.debug('guest checks (%s) on %s: %.2f s', mode, target,
+                      time.monotonic() - started)
         except BaseException:
             if copy and os.path.lexists(copy):
                 os.unlink(copy)
@@ -630,15 +723,18 @@ class PrepareImage(base.ShowOne):
                                                    user_props)
         except guest.GuestError as exc:
             raise Refused('guest', str(exc)) from None
+        role = ('guest tree' if args.guest_root else 'output'
+                if target != args.file else 'source')
         for c in report.checks:
-            out.check(c.id, c.status, guest_detail(c))
+            out.check(c.id, c.status, guest_detail(c), file=role)
         summary = report.to_dict()
         del summary['checks']
         summary.update(source=target, mode=mode)
         out.row['guest'] = summary
-        if args.inspect_guest and args.fix_guest:
+        if args.inspect_guest and args.fix_guest and not args.dry_run:
             info = inspect.inspect_file(target)
             out.describe(info)
+            out.role = role
         counts = {}
         for c in report.checks:
             counts[c.status] = counts.get(c.status, 0) + 1
@@ -689,10 +785,9 @@ class PrepareImage(base.ShowOne):
 
         try:
             props = profiles.merge(args.profile, profiles.load_profiles())
-            if args.os_distro:
-                props['os_distro'] = args.os_distro
-            if args.os_version:
-                props['os_version'] = args.os_version
+            for key, _opt, _metavar, _text in PROPERTY_OPTIONS:
+                if getattr(args, key):
+                    props[key] = getattr(args, key)
             props.update(properties.parse_properties(args.property))
         except (profiles.ProfileError, properties.PropertyError) as exc:
             raise base.UsageError(str(exc)) from None
@@ -711,10 +806,14 @@ class PrepareImage(base.ShowOne):
         min_disk = args.min_disk
         if min_disk is None:
             min_disk = max(1, math.ceil(info.virtual_size / GiB))
-        attrs = {'disk_format': info.format,
+        # a dry run with --convert-to describes the file it did not write
+        attrs = {'disk_format': (args.convert_to if args.dry_run
+                                 and args.convert_to else info.format),
                  'container_format': args.container_format,
                  'min_disk': min_disk}
         out.row.update(attrs)
+        if args.min_ram is not None:
+            attrs['min_ram'] = args.min_ram
         out.row['properties'] = dict(props)
         self._validate(args, out, info, attrs, props)
         out.step('properties', 'done', '%d properties%s%s' % (
@@ -741,6 +840,8 @@ class PrepareImage(base.ShowOne):
             candidate['visibility'] = args.visibility
         if args.tag:
             candidate['tags'] = list(args.tag)
+        if args.is_protected is not None:
+            candidate['protected'] = args.is_protected
         findings = validator.validate(candidate, info.virtual_size,
                                       os.path.basename(info.path))
         if schema is None:
@@ -752,13 +853,14 @@ class PrepareImage(base.ShowOne):
         for f in findings:
             out.check('validate', 'failed' if f.severity == engine.ERROR
                       else 'warning', '%s: %s [%s]' % (f.property, f.message,
-                                                       f.rule))
+                                                       f.rule), file=None)
         if errors:
             raise Refused('properties', '%d validation error(s): %s' % (
                 len(errors), '; '.join('%s: %s' % (f.property, f.message)
                                        for f in errors)))
         out.check('validate', 'ok', '%s%s' % (
-            source, ', %d warning(s)' % len(findings) if findings else ''))
+            source, ', %d warning(s)' % len(findings) if findings else ''),
+            file=None)
 
     def _catalog(self, args):
         """``(schema, namespaces, where from)`` for the validator: a
@@ -795,11 +897,15 @@ class PrepareImage(base.ShowOne):
         if args.upload and not args.dry_run:
             out.step('hash', 'pending', 'while uploading')
             return None
-        progress = self._progress(args, 'hash')
-        try:
-            hashes = hashing.hash_file(info.path, progress)
-        finally:
-            progress.finish()
+        if args.dry_run and (args.convert_to or (args.inspect_guest
+                                                 and args.fix_guest)):
+            # what a real run hashes (the converted file or the fixed
+            # copy at --output) does not exist
+            out.step('hash', 'skipped', 'dry run: %s was not written'
+                     % args.output)
+            return None
+        with self.display.bar('hash', os.path.getsize(info.path)) as update:
+            hashes = hashing.hash_file(info.path, update)
         self._set_hashes(out, hashes)
         out.step('hash', 'done', 'md5 + sha512, one read')
         return hashes
@@ -811,9 +917,14 @@ class PrepareImage(base.ShowOne):
 
     # -- 6: manifest --------------------------------------------------------
     def _manifest(self, args, out, attrs):
+        from osc_imagetools.imagefile import convert
         from osc_imagetools.metadef import files
 
         if not args.manifest:
+            return
+        if args.dry_run:
+            out.step('manifest', 'skipped', 'dry run: would write %s'
+                     % args.manifest)
             return
         data = out.data()
         data['name'] = args.upload
@@ -822,8 +933,11 @@ class PrepareImage(base.ShowOne):
         data['openstack_command'] = create_command(args, out.row, attrs)
         out.step('manifest', 'done', args.manifest)
         data['steps'] = [dict(out.steps[s]) for s in out.names]
-        files.write_json(os.path.abspath(args.manifest), data,
-                         sort_keys=True, indent=2)
+        path = os.path.abspath(args.manifest)
+        files.write_json(path, data, sort_keys=True, indent=2)
+        # like every file written here: the mode a new file gets under
+        # the umask (write_json's temporary file has a fixed mode)
+        convert.honour_umask(path)
         out.row['manifest'] = args.manifest
 
     # -- 7: upload ----------------------------------------------------------
@@ -843,22 +957,37 @@ class PrepareImage(base.ShowOne):
             body_attrs['visibility'] = args.visibility
         if args.tag:
             body_attrs['tags'] = list(args.tag)
-        progress = self._progress(args, 'upload')
-        body = hashing.HashingBody(info.path, progress, hash=hashes is None)
+        if args.is_protected is not None:
+            body_attrs['protected'] = args.is_protected
+        if self.owner:
+            body_attrs['owner'] = self.owner
+        body = hashing.HashingBody(info.path, hash=hashes is None)
         proxy = self._get_proxy()
-        try:
-            image = upload.upload(
-                proxy, body_attrs, body, args.import_method, args.store,
-                on_created=lambda img: out.row.update(image_id=img['id']))
-        except upload.UploadInterrupted as exc:
-            progress.finish()
-            self.app.stderr.write('openstack %s: %s\n'
-                                  % (self.cmd_name, exc.note))
-            raise
-        except cloud.CloudError as exc:
-            progress.finish()
-            raise Refused('upload', str(exc)) from None
-        progress.finish()
+        with contextlib.ExitStack() as shown:
+            body.progress = shown.enter_context(
+                self.display.bar('upload', body.total))
+            waiting = []
+
+            def on_poll(image):
+                # the data is staged: Glance's import task runs
+                if not waiting:
+                    shown.close()
+                    waiting.append(shown.enter_context(
+                        self.display.status('import', '')))
+                waiting[0].update("waiting for Glance's import task "
+                                  '(image %s)' % image.get('status'))
+            try:
+                image = upload.upload(
+                    proxy, body_attrs, body, args.import_method, args.store,
+                    on_created=lambda img: out.row.update(image_id=img['id']),
+                    on_poll=on_poll)
+            except upload.UploadInterrupted as exc:
+                shown.close()
+                self.app.stderr.write('openstack %s: %s\n'
+                                      % (self.cmd_name, exc.note))
+                raise
+            except cloud.CloudError as exc:
+                raise Refused('upload', str(exc)) from None
         if hashes is None:
             hashes = body.hashes
             self._set_hashes(out, hashes)
@@ -903,8 +1032,16 @@ def create_command(args, row, attrs):
             '--container-format', row['container_format'],
             '--min-disk', str(row['min_disk']),
             '--file', row['file']]
+    if args.min_ram is not None:
+        argv += ['--min-ram', str(args.min_ram)]
     if args.visibility:
         argv.append('--' + args.visibility)
+    if args.is_protected is not None:
+        argv.append('--protected' if args.is_protected else '--unprotected')
+    if args.project:
+        argv += ['--project', args.project]
+        if args.project_domain:
+            argv += ['--project-domain', args.project_domain]
     for tag in args.tag:
         argv += ['--tag', tag]
     for key, value in sorted(row['properties'].items()):
@@ -927,17 +1064,3 @@ def _non_negative(text):
     if value < 0:
         raise argparse.ArgumentTypeError('%r is negative' % text)
     return value
-
-
-def _isatty(stream):
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _fileno(stream):
-    try:
-        return stream.fileno()
-    except (AttributeError, ValueError, OSError):
-        return None

@@ -89,7 +89,7 @@ class TestPrepare(base.FunctionalTestCase):
         self.assertEqual([name], [i['name'] for i in [image]])
         self.assertIn({'name': 'checksum', 'status': 'ok',
                        'detail': 'checksum (md5) and os_hash_value (sha512) '
-                                 'match'}, row['checks'])
+                                 'match', 'file': 'source'}, row['checks'])
 
     def test_convert_vmdk_to_qcow2_and_upload(self):
         vmdk = self.disk('vmdk', options='subformat=streamOptimized')
@@ -129,8 +129,10 @@ class TestPrepare(base.FunctionalTestCase):
         path = self.disk('qcow2')
         name = self.unique('prep-store')
         self.cleanup_image(name)
-        res, _row = self.prepare(path, '--upload', name, '--store', 'nope',
-                                 rc=1)
+        res = self.openstack('image', 'prepare', path, '--upload', name,
+                             '--store', 'nope', rc=1)
+        # refused before any local work: one line, no table
+        self.assertEqual('', res.stdout)
         self.assertIn('unknown store(s) nope', res.stderr)
         self.assertEqual([], self.images_named(name))
 
@@ -182,6 +184,10 @@ class TestPrepare(base.FunctionalTestCase):
         # asking for this name, and no write at all from its requests
         ours = [r for r in self.requests_since(mark) if r[0] != 'GET']
         self.assertEqual([], [r for r in ours if name in r[1]])
+        # nor any file: the manifest is written by a run without --dry-run
+        self.assertFalse(os.path.exists(manifest))
+        self.prepare(path, '--profile', 'linux-virtio', '--manifest',
+                     manifest)
         with open(manifest) as f:
             doc = json.load(f)
         self.assertEqual(self.local_hashes(path)[0], doc['md5'])

@@ -66,6 +66,11 @@ class FakeGlance:
         if (method, path) == ('GET', '/info/stores'):
             return response(200, {'stores': [{'id': s}
                                              for s in self.stores]})
+        if (method, path) == ('GET', '/images'):
+            name = (kwargs.get('params') or {}).get('name')
+            return response(200, {'images': [
+                i for i in self.images.values()
+                if name is None or i.get('name') == name]})
         if (method, path) == ('POST', '/images'):
             image = dict(kwargs['json'], id=str(uuid.uuid4()),
                          status='queued', checksum=None, os_hash_algo=None,
@@ -237,6 +242,88 @@ class TestArguments(CommandTestCase):
                           ['x', '--min-disk', '-1'])
 
 
+class TestImageCreateFlags(CommandTestCase):
+    """OSC's ``image create`` spellings (what Glance does with them:
+    tests/functional/test_prepare_cli.py)."""
+
+    def parse(self, *argv):
+        parser = self.cmd.get_parser('openstack image prepare')
+        return parser.parse_args([str(a) for a in argv])
+
+    def test_exclusive_groups(self):
+        raw = self.corpus.path('raw')
+        stderr = self.useFixture(fixtures.StringStream('stderr')).stream
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', stderr))
+        for argv in (['--public', '--private'], ['--community', '--shared'],
+                     ['--shared', '--visibility', 'public'],
+                     ['--protected', '--unprotected']):
+            exc = self.assertRaises(SystemExit, self.parse, raw,
+                                    '--upload', 'x', *argv)
+            self.assertEqual(2, exc.code, argv)
+        for flag in ('public', 'private', 'community', 'shared'):
+            self.assertEqual(flag, self.parse(raw, '--' + flag).visibility)
+        self.assertIsNone(self.parse(raw).is_protected)
+        self.assertIs(False, self.parse(raw, '--unprotected').is_protected)
+
+    def test_upload_only_flags_need_upload(self):
+        raw = self.corpus.path('raw')
+        for argv, opt in ((['--public'], '--visibility'),
+                          (['--protected'], '--protected/--unprotected'),
+                          (['--unprotected'], '--protected/--unprotected'),
+                          (['--project', 'p'], '--project'),
+                          (['--unique-name'], '--unique-name')):
+            self.assertUsage('%s needs --upload NAME' % opt, raw, *argv)
+        self.assertUsage('min_ram is not a property here: use --min-ram',
+                         raw, '--property', 'min_ram=1')
+        self.assertUsage('owner is not a property here: use --project',
+                         raw, '--property', 'owner=x')
+
+    def test_flags_in_the_create_request(self):
+        sdk = self.app.client_manager.sdk_connection
+        sdk.identity.find_project.return_value = mock.Mock(id='p-id')
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--community', '--min-ram', '512', '--protected',
+                          '--project', 'producer', '--tag', 't1', '--tag',
+                          't2', '--architecture', 'aarch64', '--kernel-id',
+                          'k', '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        (image,) = self.glance.images.values()
+        for key, value in (('visibility', 'community'), ('min_ram', 512),
+                           ('protected', True), ('owner', 'p-id'),
+                           ('tags', ['t1', 't2']), ('architecture', 'aarch64'),
+                           ('kernel_id', 'k'), ('name', 'img')):
+            self.assertEqual(value, image[key], key)
+        sdk.identity.find_project.assert_called_once_with(
+            'producer', ignore_missing=True)
+
+    def test_unknown_project_refused_before_anything(self):
+        sdk = self.app.client_manager.sdk_connection
+        sdk.identity.find_project.return_value = None
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--project', 'nope')
+        self.assertEqual(1, rc)
+        self.assertEqual('openstack image prepare: error: no project nope\n',
+                         self.stderr())
+        self.assertEqual('', self.app.stdout.getvalue())
+        self.assertEqual([], self.glance.writes())
+
+    def test_same_name_warns_or_refuses(self):
+        self.glance.images['old'] = {'id': 'old', 'name': 'img'}
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--unique-name', '--catalog-dir', self.catalog())
+        self.assertEqual(1, rc)
+        self.assertIn('1 image(s) already named img (old)', self.stderr())
+        self.assertEqual('', self.app.stdout.getvalue())
+        self.assertEqual([], self.glance.writes())
+        self.app.stderr = io.StringIO()
+        rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
+                          '--catalog-dir', self.catalog())
+        self.assertEqual(0, rc, self.stderr())
+        self.assertIn('warning: 1 image(s) already named img (old); '
+                      'uploading another', self.stderr())
+        self.assertEqual(2, len(self.glance.images))
+
+
 class TestOffline(CommandTestCase):
 
     def test_no_auth_and_no_cloud_request(self):
@@ -365,10 +452,21 @@ class TestOffline(CommandTestCase):
 
     def test_manifest(self):
         manifest = os.path.join(self.tmp, 'm.json')
-        rc = self.run_cmd(self.corpus.path('vdi'), '--profile', 'uefi',
-                          '--manifest', manifest, '--upload', 'my image',
-                          '--visibility', 'shared', '--tag', 'a',
-                          '--dry-run', '--catalog-dir', self.catalog())
+        argv = (self.corpus.path('vdi'), '--profile', 'uefi',
+                '--manifest', manifest, '--upload', 'my image',
+                '--visibility', 'shared', '--tag', 'a', '--min-ram', '512',
+                '--catalog-dir', self.catalog())
+        # a dry run asks the cloud (import method, stores, same name) but
+        # writes nothing, not even the manifest: the step says where
+        rc = self.run_cmd(*argv, '--dry-run')
+        self.assertEqual(0, rc, self.stderr())
+        self.assertFalse(os.path.exists(manifest))
+        self.assertEqual([], self.glance.writes())
+        self.assertEqual({'name': 'manifest', 'status': 'skipped',
+                          'detail': 'dry run: would write %s' % manifest},
+                         self.row()['steps'][-1])
+        self.app.stdout = io.StringIO()
+        rc = self.run_cmd(*argv)
         self.assertEqual(0, rc, self.stderr())
         with open(manifest) as f:
             doc = json.load(f)
@@ -383,7 +481,8 @@ class TestOffline(CommandTestCase):
         self.assertEqual('my image', argv[-1])
         for pair in (['--disk-format', 'vdi'], ['--file', row['file']],
                      ['--property', 'hw_firmware_type=uefi'],
-                     ['--tag', 'a'], ['--min-disk', '1']):
+                     ['--tag', 'a'], ['--min-disk', '1'],
+                     ['--min-ram', '512']):
             i = argv.index(pair[0])
             self.assertIn(pair, [argv[j:j + 2] for j in range(i, len(argv))])
         self.assertIn('--shared', argv)
@@ -392,8 +491,6 @@ class TestOffline(CommandTestCase):
         pset = properties.read_properties_file(manifest)
         self.assertEqual('vdi', pset.properties['disk_format'])
         self.assertEqual(row['virtual_size'], pset.virtual_size)
-        # a dry run asks the cloud (import method, stores) but writes nothing
-        self.assertEqual([], self.glance.writes())
 
 
 class TestUpload(CommandTestCase):
@@ -445,7 +542,8 @@ class TestUpload(CommandTestCase):
         self.assertIn('unknown store(s) nope (this cloud has local, fast)',
                       self.stderr())
         self.assertEqual([], self.glance.writes())
-        self.assertEqual('skipped', self.steps()['inspect'])
+        # refused before any local work: one line, no table
+        self.assertEqual('', self.app.stdout.getvalue())
 
     def test_import_method_not_offered(self):
         self.glance.methods = ['web-download']
@@ -525,6 +623,40 @@ class TestUpload(CommandTestCase):
 
 class TestUploadModule(testtools.TestCase):
     """cloud.upload pieces that need no file."""
+
+    def test_discard_when_glance_does_not_answer(self):
+        proxy = mock.create_autospec(_proxy.Proxy, instance=True)
+        proxy.request.side_effect = cloud.CloudError(
+            'cannot reach the cloud: ' + 'x' * 400)
+        note = upload._discard(proxy, 'i', 'queued')
+        self.assertTrue(note.startswith(
+            'image i was last seen in status queued and could not be '
+            'deleted (cannot reach the cloud: xxx'), note)
+        self.assertLess(len(note), 300)
+        self.assertNotIn('?', note)
+
+    def test_find_project_id(self):
+        from openstack import exceptions as sdk_exc
+        conn = mock.Mock()
+        conn.identity.find_project.return_value = mock.Mock(id='pid')
+        self.assertEqual('pid', upload.find_project_id(conn, 'prod'))
+        # a user who may not look projects up: the value is an ID
+        conn.identity.find_project.side_effect = sdk_exc.ForbiddenException
+        self.assertEqual('prod', upload.find_project_id(conn, 'prod'))
+        conn.identity.find_project.side_effect = None
+        conn.identity.find_domain.return_value = mock.Mock(id='did')
+        upload.find_project_id(conn, 'prod', 'dom')
+        conn.identity.find_project.assert_called_with(
+            'prod', ignore_missing=True, domain_id='did')
+
+    def test_import_wait_reports_each_look(self):
+        glance = FakeGlance()
+        glance.images['i'] = {'id': 'i', 'status': 'importing'}
+        seen = []
+        upload.wait_for_import(glance.proxy, 'i', sleep=lambda s: None,
+                               on_poll=lambda img: seen.append(
+                                   img['status']))
+        self.assertEqual(['active'], seen)
 
     def test_compare(self):
         from osc_imagetools.imagefile import hashing
