@@ -316,11 +316,11 @@ class _Found(Exception):
 
 class _Check:
 
-    def __init__(self, image, flavor):
+    def __init__(self, image, flavor, props=None):
         self.image = image
         self.flavor = flavor
         self.specs = flavor.get('extra_specs') or {}
-        self.props = image_properties(image)
+        self.props = image_properties(image) if props is None else props
         self.vcpus = int(flavor.get('vcpus') or 0)
         self.ram = int(flavor.get('ram') or 0)
         self.out = []
@@ -870,11 +870,13 @@ def _text(value):
     return str(value)
 
 
-def check(image, flavor):
+def check(image, flavor, props=None):
     """Findings (:class:`FlavorFinding`) for booting ``image`` (Glance's
     JSON of an image or a property set: ``min_disk``, ``min_ram``, ``size``
-    and properties) on ``flavor`` (:func:`normalize_flavor`'s shape)."""
-    findings = _Check(image, flavor).run()
+    and properties) on ``flavor`` (:func:`normalize_flavor`'s shape).
+    ``props``: :func:`image_properties` of ``image``, when the caller
+    checks one image against many flavors."""
+    findings = _Check(image, flavor, props).run()
     seen, out = set(), []
     for finding in findings:  # a check reached twice reports once
         if finding not in seen:
