@@ -457,14 +457,13 @@ def _pairs(items, flavor_list, ignore):
     rows' shape: :class:`~osc_imagetools.validation.engine.Finding`)."""
     from osc_imagetools.validation import engine
     from osc_imagetools.validation import flavor as flavor_mod
+    checker = flavor_mod.FlavorChecker(flavor_list)
     out = []
     for label, props, _found in items:
-        typed = flavor_mod.image_properties(props)
         out.append([[engine.Finding(label, f.property, f.value, f.severity,
                                     f.rule, f.message)
-                     for f in flavor_mod.check(props, fl, typed)
-                     if f.rule not in ignore]
-                    for fl in flavor_list])
+                     for f in pair if f.rule not in ignore]
+                    for pair in checker.check(props)])
     return out
 
 

@@ -337,17 +337,21 @@ class _Check:
         return (self.specs.get('%s:%s' % (prefix, key)),
                 self.props.get('%s_%s' % (prefix, key)))
 
-    def run(self):
-        for step in (self.min_ram, self.packed_ring, self.disk,
-                     self.mem_encryption, self.pmu, self.serial_ports,
-                     self.realtime, self.topology, self.vif_multiqueue,
-                     self.numa, self.pci_numa_policy, self.secure_boot,
-                     self.tpm):
+    def run(self, sizes=True, specs=True):
+        """The findings of the size checks (min_ram, min_disk, size) and/or
+        of the property/extra spec checks."""
+        steps = (self.min_ram, self.disk) if sizes else ()
+        if specs:
+            steps += (self.packed_ring, self.mem_encryption, self.pmu,
+                      self.serial_ports, self.realtime, self.topology,
+                      self.vif_multiqueue, self.numa, self.pci_numa_policy,
+                      self.secure_boot, self.tpm)
+        for step in steps:
             try:
                 step()
             except _Found:
                 pass
-        return self.out
+        return _unique(self.out)
 
     # _validate_flavor_image_nostatus
     def min_ram(self):
@@ -870,16 +874,62 @@ def _text(value):
     return str(value)
 
 
-def check(image, flavor, props=None):
-    """Findings (:class:`FlavorFinding`) for booting ``image`` (Glance's
-    JSON of an image or a property set: ``min_disk``, ``min_ram``, ``size``
-    and properties) on ``flavor`` (:func:`normalize_flavor`'s shape).
-    ``props``: :func:`image_properties` of ``image``, when the caller
-    checks one image against many flavors."""
-    findings = _Check(image, flavor, props).run()
+def _unique(findings):
     seen, out = set(), []
     for finding in findings:  # a check reached twice reports once
         if finding not in seen:
             seen.add(finding)
             out.append(finding)
     return out
+
+
+def check(image, flavor, props=None):
+    """Findings (:class:`FlavorFinding`) for booting ``image`` (Glance's
+    JSON of an image or a property set: ``min_disk``, ``min_ram``, ``size``
+    and properties) on ``flavor`` (:func:`normalize_flavor`'s shape).
+    ``props``: :func:`image_properties` of ``image``."""
+    return _Check(image, flavor, props).run()
+
+
+def _relevant(name):
+    return (name in _READ or name.startswith('trait:')
+            or name.startswith('hw_numa_cpus.')
+            or name.startswith('hw_numa_mem.'))
+
+
+_READ = frozenset(_INT_PROPS + _BOOL_PROPS + tuple(_ENUM_PROPS)
+                  + _STR_PROPS)
+
+
+class FlavorChecker:
+    """:func:`check` of many images against the same flavors, fast: the
+    property/extra spec findings depend only on the few image properties
+    Nova reads, which the images of a cloud mostly share, so they are
+    computed once per distinct set of those properties and flavor; only
+    the size checks run for every pair."""
+
+    def __init__(self, flavors):
+        self.flavors = list(flavors)
+        self._specs = {}
+
+    def check(self, image):
+        """``[findings for each flavor]`` for ``image``."""
+        key = tuple(sorted((k, str(v)) for k, v in image.items()
+                           if _relevant(k)))
+        per_flavor = self._specs.get(key)
+        if per_flavor is None:
+            props = image_properties(dict(key))
+            per_flavor = [_Check(dict(key), f, props).run(sizes=False)
+                          for f in self.flavors]
+            self._specs[key] = per_flavor
+        min_ram = _int(image.get('min_ram'))
+        min_disk = _int(image.get('min_disk')) * GiB
+        size = _int(image.get('size'))
+        out = []
+        for flavor, specs in zip(self.flavors, per_flavor):
+            root = flavor['disk'] * GiB
+            if (flavor['ram'] < min_ram or not root or size > root
+                    or min_disk > root):  # the size checks have a finding
+                specs = _Check(image, flavor, {}).run(specs=False) + specs
+            out.append(specs)
+        return out
