@@ -15,6 +15,8 @@ Raw JSON requests, like the Glance side: the flavor dicts go straight to
 from osc_imagetools import cloud
 
 EXTRA_SPECS_MICROVERSION = '2.61'
+NO_COMPUTE = ('the cloud has no compute endpoint (Nova) in its catalog: '
+              'give the flavors with --flavor-file')
 PAGE = 1000
 
 
@@ -44,6 +46,8 @@ class FlavorLookup:
             try:
                 ok = utils.supports_microversion(self.proxy,
                                                  EXTRA_SPECS_MICROVERSION)
+            except ks_exc.EndpointNotFound:
+                raise cloud.CloudError(NO_COMPUTE) from None
             except ks_exc.ClientException as exc:
                 raise cloud.CloudError(' '.join(str(exc).split())) from None
             self._microversion = EXTRA_SPECS_MICROVERSION if ok else ''
@@ -115,10 +119,13 @@ def compute_proxy(app):
 
     conn = app.client_manager.sdk_connection
     try:
-        return cloud.set_retries(conn.compute)
-    except ks_exc.EndpointNotFound:
-        raise cloud.CloudError('the cloud has no compute endpoint (Nova) '
-                               'in its catalog: use --flavor-file') from None
+        proxy = conn.compute
+        # openstacksdk hands out a stand-in that raises on first use when
+        # the catalog has no compute service: find out here
+        proxy.get_endpoint_data  # noqa: B018
+        return cloud.set_retries(proxy)
+    except (ks_exc.EndpointNotFound, sdk_exc.ServiceDisabledException):
+        raise cloud.CloudError(NO_COMPUTE) from None
     except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
         raise cloud.CloudError('cannot reach the compute service: %s'
                                % ' '.join(str(exc).split())) from None

@@ -173,3 +173,23 @@ class TestValidateFlavor(base.FunctionalTestCase):
         self.assertIn('1 of 2 image/flavor pairs failed', res.stderr)
         self.assertEqual([(image['id'], 'ok')],
                          [(r['Image'], r['Severity']) for r in rows])
+
+
+class TestValidateFlavorWithoutNova(base.FunctionalTestCase):
+
+    def test_a_cloud_without_compute_is_one_line(self):
+        # a cloud whose catalog has no compute service, as openstacksdk
+        # sees it (the service type looked up is one nobody registers)
+        with open(self.cloud.clouds_yaml) as f:
+            text = f.read()
+        path = os.path.join(self.tmp, 'clouds.yaml')
+        with open(path, 'w') as f:
+            f.write(text.replace('  producer:\n', '  producer:\n'
+                                 '    compute_service_type: nocompute\n'))
+        res = self.openstack('image', 'validate', '--property', 'a=b',
+                             '--all-flavors', rc=1,
+                             env=self.env(OS_CLIENT_CONFIG_FILE=path))
+        self.assertEqual('', res.stdout)
+        self.assertEqual('the cloud has no compute endpoint (Nova) in its '
+                         'catalog: give the flavors with --flavor-file\n',
+                         res.stderr)
