@@ -2,11 +2,11 @@
 ``compute`` proxy).
 
 Nova returns each flavor's ``extra_specs`` in ``GET /flavors/detail`` from
-microversion 2.61 on; below it (or when the cloud's Nova is older) one
+microversion 2.61 on; from an older Nova (which answers 406 to 2.61) one
 ``GET /flavors/{id}/os-extra_specs`` per selected flavor is needed. The
 listing asks for Nova's largest page (1000), so F flavors cost
-ceil(F/1000) requests with 2.61, plus one per selected flavor without it
-(plus openstacksdk's version discovery, once).
+ceil(F/1000) requests with 2.61; without it, one more listing and one
+request per selected flavor.
 
 Raw JSON requests, like the Glance side: the flavor dicts go straight to
 :func:`osc_imagetools.validation.flavor.normalize_flavor`.
@@ -27,7 +27,6 @@ class FlavorLookup:
     def __init__(self, proxy):
         self.proxy = proxy
         self.requests = 0
-        self._microversion = None
 
     def _get(self, path, params=None, microversion=None):
         self.requests += 1
@@ -36,31 +35,25 @@ class FlavorLookup:
             kwargs['microversion'] = microversion
         return cloud.request(self.proxy, 'GET', path, **kwargs).json()
 
-    def with_specs(self):
-        """Whether the listing carries extra specs (the cloud's Nova
-        supports microversion 2.61); from the version document openstacksdk
-        reads once per endpoint."""
-        if self._microversion is None:
-            from keystoneauth1 import exceptions as ks_exc
-            from openstack import utils
-            try:
-                ok = utils.supports_microversion(self.proxy,
-                                                 EXTRA_SPECS_MICROVERSION)
-            except ks_exc.EndpointNotFound:
-                raise cloud.CloudError(NO_COMPUTE) from None
-            except ks_exc.ClientException as exc:
-                raise cloud.CloudError(' '.join(str(exc).split())) from None
-            self._microversion = EXTRA_SPECS_MICROVERSION if ok else ''
-        return bool(self._microversion)
-
     def list_flavors(self):
         """Every flavor the caller can see (public, and private ones it has
-        access to; every flavor for an admin), all pages."""
-        version = EXTRA_SPECS_MICROVERSION if self.with_specs() else None
+        access to; every flavor for an admin), all pages; with their extra
+        specs when the cloud's Nova speaks microversion 2.61. Asked for
+        directly rather than after a version discovery request: Nova
+        answers 406 to a microversion it does not know, and the listing
+        is then read again without it."""
+        try:
+            return self._list(EXTRA_SPECS_MICROVERSION)
+        except cloud.CloudError as exc:
+            if exc.status != 406:
+                raise
+        return self._list(None)
+
+    def _list(self, microversion):
         params = {'limit': PAGE, 'is_public': 'None'}
         out = []
         while True:
-            body = self._get('/flavors/detail', params, version)
+            body = self._get('/flavors/detail', params, microversion)
             page = body.get('flavors') or []
             out.extend(page)
             nxt = [link for link in body.get('flavors_links') or ()

@@ -32,6 +32,7 @@ the cloud).
 """
 
 import collections
+import functools
 import re
 
 from oslo_utils import strutils
@@ -891,7 +892,9 @@ def check(image, flavor, props=None):
     return _Check(image, flavor, props).run()
 
 
+@functools.lru_cache(maxsize=4096)
 def _relevant(name):
+    """Whether Nova's flavor checks read image property ``name``."""
     return (name in _READ or name.startswith('trait:')
             or name.startswith('hw_numa_cpus.')
             or name.startswith('hw_numa_mem.'))
