@@ -64,10 +64,15 @@ class FlavorLookup:
 
     def extra_specs(self, flavor):
         """``flavor`` with its ``extra_specs`` (one GET when the listing
-        did not carry them)."""
+        did not carry them), or None when it is gone."""
         if 'extra_specs' in flavor:
             return flavor
-        body = self._get('/flavors/%s/os-extra_specs' % flavor['id'])
+        try:
+            body = self._get('/flavors/%s/os-extra_specs' % flavor['id'])
+        except cloud.CloudError as exc:
+            if exc.status != 404:
+                raise
+            return None  # deleted since the listing
         return dict(flavor, extra_specs=body.get('extra_specs') or {})
 
 
@@ -100,8 +105,15 @@ def fetch_flavors(proxy, refs=()):
     (every visible flavor when empty), each with its ``extra_specs``."""
     lookup = FlavorLookup(proxy)
     selected, problems = select(lookup.list_flavors(), refs)
-    return ([lookup.extra_specs(f) for f in selected], problems,
-            lookup.requests)
+    found = []
+    for flavor in selected:
+        full = lookup.extra_specs(flavor)
+        if full is None:
+            problems.append('flavor %s was deleted while it was read'
+                            % flavor.get('name'))
+        else:
+            found.append(full)
+    return found, problems, lookup.requests
 
 
 def compute_proxy(app):
