@@ -200,3 +200,14 @@ class TestValidateFlavorWithoutNova(base.FunctionalTestCase):
         self.assertEqual('the cloud has no compute endpoint (Nova) in its '
                          'catalog: give the flavors with --flavor-file\n',
                          res.stderr)
+
+    def test_bad_flavor_file_is_a_usage_error(self):
+        path = os.path.join(self.tmp, 'flavors.json')
+        with open(path, 'w') as f:
+            f.write('[{"Name": "x", "RAM": 512, "Disk": 1}]')
+        res = self.openstack('image', 'validate', '--property', 'a=b',
+                             '--flavor-file', path, rc=2, cloud=None)
+        self.assertEqual('', res.stdout)
+        self.assertEqual('openstack image validate: error: --flavor-file '
+                         '%s: flavor x: vcpus must be an integer, not None\n'
+                         % path, res.stderr)
