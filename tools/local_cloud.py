@@ -5,7 +5,7 @@ gunicorn (``tools/local-cloud`` does that):
 
     tools/local-cloud start [--mode keystone|trusted] [--state DIR]
                             [--glance-port N] [--keystone-port N] [--timeout S]
-                            [--no-metadefs]
+                            [--no-metadefs] [--with-nova]
     tools/local-cloud env   [--state DIR]     # shell lines to export
     tools/local-cloud status [--state DIR]
     tools/local-cloud stop  [--state DIR]
@@ -46,7 +46,7 @@ REPO = os.path.dirname(HERE)
 DEFAULT_STATE = os.environ.get('IMAGETOOLS_STATE',
                                os.path.join(REPO, '.local-cloud'))
 USERS = ('admin', 'producer', 'consumer')
-SERVICES = ('glance', 'keystone')
+SERVICES = ('glance', 'keystone', 'nova')  # nova: tools/local_nova.py
 
 
 class Failure(Exception):
@@ -574,6 +574,9 @@ def main(argv=None):
                             'env KEYSTONE_PORT)')
     start.add_argument('--timeout', type=int, default=90,
                        help='seconds each server has to come up')
+    start.add_argument('--with-nova', action='store_true',
+                       help='also start a real nova-api (flavors and extra '
+                            'specs only; tools/local_nova.py)')
     start.add_argument('--no-metadefs', dest='metadefs',
                        action='store_false',
                        help='leave the metadef catalog empty (default: '
@@ -590,6 +593,11 @@ def main(argv=None):
         if args.action == 'start':
             cloud.start(args.mode, args.glance_port, args.keystone_port,
                         args.timeout, metadefs=args.metadefs)
+            if args.with_nova:
+                import local_nova
+                if local_nova.main(['start', '--state', args.state]):
+                    cloud.stop(quiet=True)
+                    return 1
         elif args.action == 'stop':
             cloud.stop()
         elif args.action == 'stop-glance':

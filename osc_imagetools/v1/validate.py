@@ -9,6 +9,10 @@ from osc_imagetools.v1 import base
 LOG = logging.getLogger(__name__)
 
 COLUMNS = ('Image', 'Property', 'Value', 'Severity', 'Rule', 'Message')
+FLAVOR_COLUMNS = COLUMNS[:1] + ('Flavor',) + COLUMNS[1:]
+# the Image column of a property set given with --property only
+COMMAND_LINE = '(command line)'
+OK = 'ok'
 VISIBILITIES = ('public', 'private', 'shared', 'community', 'all')
 DEFAULT_QUOTA = 128
 
@@ -86,6 +90,28 @@ class ValidateImage(base.Lister):
             help="Disk image file: compare its real format with the "
                  "property set's disk_format, check it is safe, and use "
                  'its virtual size for the min_disk rule')
+        group = parser.add_argument_group(
+            'flavors (will the image boot on them? Nova\'s checks)')
+        group.add_argument(
+            '--flavor', metavar='<flavor>', action='append', default=[],
+            dest='flavors',
+            help='Check booting on this flavor (name or ID; repeatable): '
+                 "min_disk, min_ram and image properties against the "
+                 "flavor's extra specs, as Nova checks them")
+        group.add_argument(
+            '--all-flavors', action='store_true',
+            help='Check booting on every flavor the caller can see (or '
+                 'every flavor of --flavor-file)')
+        group.add_argument(
+            '--flavor-file', metavar='<file>',
+            help="Read flavors from <file> instead of the cloud: JSON (or "
+                 "YAML) as 'openstack flavor show -f json' or 'openstack "
+                 "flavor list --long -f json' print them, one flavor or a "
+                 'list; every flavor in it unless --flavor selects some')
+        group.add_argument(
+            '--matrix', action='store_true',
+            help='Print one row per image and one column per flavor: ok, '
+                 'or \u2717 and the first reason it would not boot')
         group = parser.add_argument_group('checks')
         group.add_argument(
             '--rules', metavar='<file>', action='append', default=[],
@@ -126,7 +152,8 @@ class ValidateImage(base.Lister):
                  or args.container_format or args.disk_file)
         if not given:
             return None
-        props, virtual_size, label = {}, None, 'properties'
+        props, virtual_size = {}, None
+        label = args.disk_file or COMMAND_LINE
         try:
             if args.properties_file:
                 pset = properties.read_properties_file(args.properties_file)
@@ -156,15 +183,22 @@ class ValidateImage(base.Lister):
         except catalog_dir.CatalogDirError as exc:
             raise base.UsageError(str(exc))
 
-    def _fetch(self, args, need_catalog, need_images):
+    def _fetch(self, args, need_catalog, need_images, need_flavors=False):
         """What the cloud must give, read concurrently (the image schema,
-        the metadef catalog and the image listing do not depend on each
-        other): ``{'schema': ..., 'catalog': ..., 'images': ...}``."""
+        the metadef catalog, the image listing and the flavors do not
+        depend on each other): ``{'schema': ..., 'catalog': ...,
+        'images': ..., 'flavors': ...}``."""
         import concurrent.futures
 
         from osc_imagetools import cloud
-        proxy = self.image_proxy()
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        from osc_imagetools.cloud import flavors
+        proxy = (self.image_proxy() if need_catalog or need_images
+                 else None)
+        compute = None
+        if need_flavors:
+            self.require_auth()
+            compute = flavors.compute_proxy(self.app)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
             jobs = {}
             if need_catalog:
                 jobs['schema'] = pool.submit(cloud.get_schema, proxy,
@@ -172,6 +206,10 @@ class ValidateImage(base.Lister):
                 jobs['catalog'] = pool.submit(self._fetch_catalog, proxy)
             if need_images:
                 jobs['images'] = pool.submit(self._images, args, proxy)
+            if need_flavors:
+                jobs['flavors'] = pool.submit(
+                    flavors.fetch_flavors, compute,
+                    () if args.all_flavors else args.flavors)
             return {k: f.result() for k, f in jobs.items()}
 
     @staticmethod
@@ -228,41 +266,118 @@ class ValidateImage(base.Lister):
                                          or args.tags or args.name_prefix):
             raise base.UsageError('--owner, --visibility, --tag and '
                                   '--name-prefix filter --all: add --all')
+        if args.matrix and not (args.flavors or args.all_flavors
+                                or args.flavor_file):
+            raise base.UsageError('--matrix needs flavors: add --flavor, '
+                                  '--all-flavors or --flavor-file')
         if args.catalog_dir and args.save_catalog:  # argparse prevents it
             raise base.UsageError('--catalog-dir and --save-catalog '
                                   'exclude each other')
 
     def _load(self, args, wants_images):
-        """``(schema, namespaces, images, problems)`` from the catalog
-        directory and/or the cloud."""
+        """``(schema, namespaces, images, problems, flavors)`` from the
+        catalog directory, the flavor file and/or the cloud (``flavors``:
+        ``(flavors, problems)`` or None when no flavor is asked for)."""
         from osc_imagetools import cloud
         catalog = (self._read_catalog_dir(args.catalog_dir)
                    if args.catalog_dir else None)
+        flavors = self._read_flavor_file(args) if args.flavor_file else None
+        cloud_flavors = flavors is None and bool(args.flavors
+                                                 or args.all_flavors)
         got = {}
-        if catalog is None or wants_images:
+        if catalog is None or wants_images or cloud_flavors:
             try:
-                got = self._fetch(args, catalog is None, wants_images)
+                got = self._fetch(args, catalog is None, wants_images,
+                                  cloud_flavors)
             except cloud.CloudError as exc:
                 raise exceptions.CommandError(str(exc))
         if catalog is None:
             catalog = got['schema'], got['catalog']
             if args.save_catalog:
                 self._save_catalog(args.save_catalog, *catalog)
+        if cloud_flavors:
+            found, missing, requests = got['flavors']
+            LOG.debug('read %d flavors in %d compute requests',
+                      len(found), requests)
+            flavors = self._normalize_flavors(found), missing
         images, problems = got.get('images', ([], []))
-        return catalog[0], catalog[1], images, problems
+        return catalog[0], catalog[1], images, problems, flavors
 
-    def _summarize(self, items, problems, noun, strict, quiet):
-        """Count failed items, write the closing line, set the exit code."""
-        failed = len(problems)
-        warnings = 0
-        for found in items:
+    @staticmethod
+    def _normalize_flavors(found):
+        from osc_imagetools.validation import flavor
+        try:
+            return flavor.normalize_flavors(found)
+        except flavor.FlavorError as exc:
+            raise exceptions.CommandError(str(exc))
+
+    def _read_flavor_file(self, args):
+        """``(flavors, problems)`` from --flavor-file (those --flavor
+        names, or all)."""
+        import json
+
+        import yaml
+
+        from osc_imagetools.cloud import flavors as cloud_flavors
+        from osc_imagetools.validation import flavor
+        path = args.flavor_file
+        try:
+            with open(path, encoding='utf-8') as fh:
+                text = fh.read()
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = yaml.safe_load(text)
+            found = flavor.normalize_flavors(data)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise base.UsageError('cannot read --flavor-file %s: %s'
+                                  % (path, exc.strerror or exc))
+        except yaml.YAMLError as exc:
+            raise base.UsageError('--flavor-file %s is neither JSON nor '
+                                  'YAML: %s' % (path, ' '.join(
+                                      str(exc).split())))
+        except flavor.FlavorError as exc:
+            raise base.UsageError('--flavor-file %s: %s' % (path, exc))
+        if not found:
+            raise base.UsageError('--flavor-file %s holds no flavor' % path)
+        return cloud_flavors.select(found, args.flavors)
+
+    def _summarize(self, units, problems, noun, strict, quiet):
+        """Count failed units (an image or a property set: a list of
+        findings each), write the closing line, set the exit code."""
+        failed = warnings = 0
+        for found in units:
             severities = {f.severity for f in found}
             warnings += sum(1 for f in found if f.severity == 'warning')
             if 'error' in severities or (strict and severities):
                 failed += 1
+        self._report(failed, warnings, len(units), problems, noun, quiet)
+
+    def _summarize_pairs(self, items, pairs, problems, strict):
+        """:meth:`_summarize` for image/flavor pairs: a pair fails when the
+        image's own findings or the pair's fail (counted without joining
+        the lists: 50,000 pairs are common)."""
+        failed = warnings = total = 0
+        for (_label, _props, found), per_flavor in zip(items, pairs):
+            image_warnings = sum(1 for f in found if f.severity == 'warning')
+            image_fails = any(f.severity == 'error' or strict
+                              for f in found)
+            warnings += image_warnings  # once per image, not per pair
+            for pair in per_flavor:
+                total += 1
+                warnings += sum(1 for f in pair if f.severity == 'warning')
+                if image_fails or any(f.severity == 'error' or strict
+                                      for f in pair):
+                    failed += 1
+        noun = 'image/flavor pair' + (
+            '' if total + len(problems) == 1 else 's')
+        self._report(failed, warnings, total, problems, noun, quiet=False)
+
+    def _report(self, failed, warnings, count, problems, noun, quiet):
+        failed += len(problems)
         for problem in problems:
             self.app.stderr.write('%s\n' % problem)
-        total = len(items) + len(problems)
+        total = count + len(problems)
         if failed:
             self.report_failures(failed, total, noun)
         elif not quiet:
@@ -270,10 +385,44 @@ class ValidateImage(base.Lister):
                 total, noun, ', %s' % _plural(warnings, 'warning', 'warnings')
                 if warnings else ''))
 
+    def _validate(self, args, validator, pset, info, images):
+        """``[(label, props, findings)]``: the property set, then each
+        image."""
+        items = []
+        if pset is not None:
+            props, virtual_size, label = pset
+            found = []
+            if info is not None:
+                virtual_size = info.virtual_size
+                found = validator.check_file(props, info.format,
+                                             info.failures, label,
+                                             args.disk_file)
+            items.append((label, props, found + validator.validate(
+                props, virtual_size, label)))
+        items += [(i['id'], i, validator.validate(
+            i, i.get('virtual_size'), i['id'], stored=True)) for i in images]
+        return items
+
+    @staticmethod
+    def _rules(args):
+        """``(rule table, ignore for the validator, ignore for the flavor
+        checks)``; an unknown --ignore id is a usage error."""
+        from osc_imagetools.validation import engine
+        from osc_imagetools.validation import flavor
+        from osc_imagetools.validation import rules
+        try:
+            rule_list = rules.load_rules(args.rule_files)
+            engine.check_ignore(args.ignore, rule_list + [
+                {'id': r} for r in flavor.RULES])
+        except (rules.RuleError, engine.UnknownRuleError) as exc:
+            raise base.UsageError(str(exc))
+        return (rule_list,
+                [r for r in args.ignore if r not in flavor.RULES],
+                frozenset(r for r in args.ignore if r in flavor.RULES))
+
     # -- the command -------------------------------------------------------
     def take_action(self, parsed_args):
         from osc_imagetools.validation import engine
-        from osc_imagetools.validation import rules
 
         args = parsed_args
         self._check_args(args)
@@ -284,29 +433,86 @@ class ValidateImage(base.Lister):
             raise base.UsageError(
                 'nothing to validate: give --property, --properties-file, '
                 '--disk-format, --file, <image> or --all')
-        try:
-            rule_list = rules.load_rules(args.rule_files)
-            engine.check_ignore(args.ignore, rule_list)
-        except (rules.RuleError, engine.UnknownRuleError) as exc:
-            raise base.UsageError(str(exc))
-        schema, namespaces, images, problems = self._load(args, wants_images)
+        rule_list, ignore, flavor_ignore = self._rules(args)
+        schema, namespaces, images, problems, flavors = self._load(
+            args, wants_images)
         validator = engine.Validator(schema, namespaces, rules=rule_list,
-                                     ignore=args.ignore, quota=args.quota)
-        items = []
-        if pset is not None:
-            props, virtual_size, label = pset
-            found = []
-            if info is not None:
-                virtual_size = info.virtual_size
-                found = validator.check_file(props, info.format,
-                                             info.failures, label,
-                                             args.disk_file)
-            items.append(found + validator.validate(props, virtual_size,
-                                                    label))
-        items += [validator.validate(i, i.get('virtual_size'), i['id'],
-                                     stored=True) for i in images]
-        self._summarize(items, problems,
-                        _noun(len(images) + len(problems), int(bool(pset))),
-                        args.strict, quiet=not items and not problems
-                        and bool(args.save_catalog))
-        return COLUMNS, [tuple(f) for found in items for f in found]
+                                     ignore=ignore, quota=args.quota)
+        items = self._validate(args, validator, pset, info, images)
+        if flavors is None:
+            self._summarize([found for _l, _p, found in items], problems,
+                            _noun(len(images) + len(problems),
+                                  int(bool(pset))),
+                            args.strict, quiet=not items and not problems
+                            and bool(args.save_catalog))
+            return COLUMNS, _rows(items)
+        flavor_list, missing = flavors
+        pairs = _pairs(items, flavor_list, flavor_ignore)
+        self._summarize_pairs(items, pairs, problems + missing, args.strict)
+        if args.matrix:
+            return _matrix(items, flavor_list, pairs)
+        return FLAVOR_COLUMNS, _flavor_rows(items, flavor_list, pairs)
+
+
+def _ok_row(label, message, flavor=None):
+    row = (label, '', '', OK, '', message)
+    return row if flavor is None else row[:1] + (flavor,) + row[1:]
+
+
+def _rows(items):
+    """One row per finding; one ``ok`` row for an item without any."""
+    rows = []
+    for label, _props, found in items:
+        rows.extend(tuple(f) for f in found)
+        if not found:
+            rows.append(_ok_row(label, 'no problem found'))
+    return rows
+
+
+def _pairs(items, flavor_list, ignore):
+    """For each item, for each flavor: the findings of booting it (image
+    rows' shape: :class:`~osc_imagetools.validation.engine.Finding`)."""
+    from osc_imagetools.validation import engine
+    from osc_imagetools.validation import flavor as flavor_mod
+    checker = flavor_mod.FlavorChecker(flavor_list)
+    out = []
+    for label, props, _found in items:
+        out.append([[engine.Finding(label, f.property, f.value, f.severity,
+                                    f.rule, f.message)
+                     for f in pair if f.rule not in ignore]
+                    for pair in checker.check(props)])
+    return out
+
+
+def _flavor_rows(items, flavor_list, pairs):
+    rows = []
+    for (label, _props, found), per_flavor in zip(items, pairs):
+        rows.extend((f[0], '') + tuple(f[1:]) for f in found)
+        for fl, pair in zip(flavor_list, per_flavor):
+            rows.extend((f[0], fl['name']) + tuple(f[1:]) for f in pair)
+        if not found and not any(per_flavor):
+            rows.append(_ok_row(label, 'no problem found%s' % (
+                '; boots on %s' % _plural(len(flavor_list), 'flavor',
+                                          'flavors')
+                if flavor_list else ''), ''))
+    return rows
+
+
+def _cell(found):
+    errors = [f for f in found if f.severity == 'error']
+    if errors:
+        return '\u2717 %s: %s' % (errors[0].rule, errors[0].message)
+    warnings = len(found)
+    return OK + (' (%s)' % _plural(warnings, 'warning', 'warnings')
+                 if warnings else '')
+
+
+def _matrix(items, flavor_list, pairs):
+    """Image x flavor: columns Image, Properties (the image's own checks),
+    then one per flavor (its name, or its ID when names repeat)."""
+    names = [fl['name'] for fl in flavor_list]
+    if len(set(names)) != len(names):
+        names = ['%s (%s)' % (fl['name'], fl['id']) for fl in flavor_list]
+    rows = [(label, _cell(found)) + tuple(_cell(p) for p in per_flavor)
+            for (label, _props, found), per_flavor in zip(items, pairs)]
+    return ('Image', 'Properties') + tuple(names), rows

@@ -86,7 +86,7 @@ class TestValidate(base.FunctionalTestCase):
         res, rows = self.validate('--strict', *args, rc=1)
         self.assertEqual(1, len(rows))
 
-    def test_valid_property_set_prints_no_rows(self):
+    def test_valid_property_set_prints_an_ok_row(self):
         res, rows = self.validate(
             '--disk-format', 'qcow2', '--container-format', 'bare',
             '--property', 'hw_scsi_model=virtio-scsi',
@@ -95,7 +95,9 @@ class TestValidate(base.FunctionalTestCase):
             '--property', 'os_require_quiesce=yes',
             '--property', 'os_distro=windows',
             '--property', 'os_type=windows')
-        self.assertEqual([], rows)
+        self.assertEqual([('(command line)', '', 'ok', '')],
+                         [(r['Image'], r['Property'], r['Severity'],
+                           r['Rule']) for r in rows])
         self.assertEqual('1 property set valid\n', res.stderr)
 
     def test_file_format_against_disk_format(self):
@@ -108,7 +110,8 @@ class TestValidate(base.FunctionalTestCase):
             self.summary(rows))
         res, rows = self.validate('--file', path, '--disk-format', 'qcow2',
                                   '--property', 'min_disk=2')
-        self.assertEqual([], rows)
+        self.assertEqual([(path, 'ok')],
+                         [(r['Image'], r['Severity']) for r in rows])
 
     # -- images in the cloud -----------------------------------------------
     def test_image_with_bad_properties(self):
@@ -161,9 +164,13 @@ class TestValidate(base.FunctionalTestCase):
         other = self.create_image(self.unique('val-other'),
                                   hw_disk_bus='bogus')
         res, rows = self.validate('--all', '--name-prefix', prefix, rc=1)
-        self.assertEqual({bad1['id'], bad2['id']}, {r['Image'] for r in rows})
+        self.assertEqual({bad1['id'], bad2['id']},
+                         {r['Image'] for r in rows if r['Severity'] != 'ok'})
+        # a valid image: one ok row
+        self.assertEqual([('', 'ok')], [(r['Property'], r['Severity'])
+                                        for r in rows
+                                        if r['Image'] == good['id']])
         self.assertIn('2 of 3 images failed', res.stderr)
-        self.assertNotIn(good['id'], res.stdout)
         self.assertNotIn(other['id'], res.stdout)
         # tag filter (server side) + prefix
         tag = self.unique('tag')
@@ -173,7 +180,8 @@ class TestValidate(base.FunctionalTestCase):
         self.assertEqual({bad2['id']}, {r['Image'] for r in rows})
         self.assertIn('1 of 1 image failed', res.stderr)
         res, rows = self.validate('--all', '--name-prefix', prefix + '-good')
-        self.assertEqual([], rows)
+        self.assertEqual([(good['id'], 'ok')],
+                         [(r['Image'], r['Severity']) for r in rows])
         self.assertEqual('1 image valid\n', res.stderr)
 
     def test_unknown_and_ambiguous_images(self):
@@ -184,7 +192,8 @@ class TestValidate(base.FunctionalTestCase):
                                    hw_disk_bus='scsi')
         missing = self.unique('val-missing')
         res, rows = self.validate(missing, name, single['name'], rc=1)
-        self.assertEqual([], rows)
+        self.assertEqual([(single['id'], 'ok')],
+                         [(r['Image'], r['Severity']) for r in rows])
         self.assertIn("no image found for '%s'" % missing, res.stderr)
         self.assertIn("2 images are named '%s'" % name, res.stderr)
         self.assertIn('2 of 3 images failed', res.stderr)

@@ -50,7 +50,8 @@ class TestValidateCommand(testtools.TestCase):
         rc = self.run_cmd('--catalog-dir', self.catalog,
                           '--property', 'hw_disk_bus=scsi', '-f', 'json')
         self.assertEqual(0, rc)
-        self.assertEqual([], self.rows())
+        self.assertEqual([('(command line)', 'ok')],
+                         [(r['Image'], r['Severity']) for r in self.rows()])
         self.assertEqual('1 property set valid\n',
                          self.app.stderr.getvalue())
         self.app.prepare_to_run_command.assert_not_called()
