@@ -180,7 +180,7 @@ def template_key():
     if os.path.isdir(mdir):
         files += [os.path.join(mdir, n) for n in sorted(os.listdir(mdir))]
     for path in files:
-        h.update(path.encode() + b'\0')
+        h.update(os.path.basename(path).encode() + b'\0')
         with open(path, 'rb') as f:
             h.update(f.read())
     return '-'.join(versions + [h.hexdigest()[:12]])
@@ -212,8 +212,14 @@ class Template:
         (a lock file); True when something was built."""
         if all(os.path.isdir(self.part(p)) for p in parts):
             return False
-        os.makedirs(self.dir, exist_ok=True)
-        with open(self.dir + '.lock', 'w') as lock:
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            lock = open(self.dir + '.lock', 'w')
+        except OSError as exc:
+            raise Failure('cannot write the template cache %s (%s); set '
+                          'IMAGETOOLS_CLOUD_CACHE to a writable directory'
+                          % (self.dir, exc.strerror))
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             todo = [p for p in parts if not os.path.isdir(self.part(p))]
             builds = []
