@@ -27,11 +27,12 @@ empty catalog, e.g. for benchmarks that load it).
 
 Start-up copies a template instead of setting the services up again: the
 first start for a given glance/keystone version (and version of these
-scripts) builds Glance's database (``glance-manage db_sync`` and
-``db_load_metadefs``, glance's own code and catalog) and Keystone's
-database and keys (``local_keystone.py``: keystone-manage's steps and the
-test projects/users, in one process) into a cache directory
-(``$IMAGETOOLS_CLOUD_CACHE``, default ``~/.cache/osc-imagetools/local-cloud``);
+scripts) builds Glance's database (glance-manage's ``db_sync`` and
+``db_load_metadefs``: glance's own code and catalog) and Keystone's
+database and keys (keystone-manage's steps and the test projects/users),
+each service's steps in one process (``local_template.py``), into a cache
+directory (``$IMAGETOOLS_CLOUD_CACHE``, default
+``~/.cache/osc-imagetools/local-cloud``);
 every start copies those files into its freshly wiped state directory, sets
 the ports in Keystone's catalog, and starts both servers at once. Delete the
 cache directory to rebuild it; ``bench/local_cloud`` measures the gain.
@@ -148,7 +149,7 @@ def wal(db):
 def set_endpoint_urls(db, urls):
     """Point the catalog's endpoints at this run's ports: ``urls`` maps a
     service type to its URL. The template's endpoints name port 0
-    (local_keystone.py). A plain UPDATE of the copied database, before
+    (local_template.py). A plain UPDATE of the copied database, before
     Keystone starts: asking Keystone to do it would cost its import or a
     token and six requests, the time the template saves."""
     con = sqlite3.connect(db)
@@ -175,7 +176,7 @@ def template_key():
         except metadata.PackageNotFoundError:
             versions.append(dist + '-none')
     files = [os.path.join(HERE, n)
-             for n in ('local_cloud.py', 'local_keystone.py')]
+             for n in ('local_cloud.py', 'local_template.py')]
     mdir = venv_path('etc', 'glance', 'metadefs')
     if os.path.isdir(mdir):
         files += [os.path.join(mdir, n) for n in sorted(os.listdir(mdir))]
@@ -263,18 +264,16 @@ class Template:
                        % (section, os.path.join(tmp, d))
                        for d, section in sorted(self.KEY_DIRS.items())])
                     + '\n')
-            argv = [sys.executable, os.path.join(HERE, 'local_keystone.py'),
-                    '--config-file', conf,
+            argv = ['keystone', '--config-file', conf,
                     '--ids', os.path.join(tmp, 'ids.json')]
         else:
             log = logs('glance-manage.log')
             with open(conf, 'w') as f:
                 f.write('[database]\nconnection = %s\n' % db)
-            script = '"$0" --config-file "$1" db_sync'
+            argv = ['glance', '--config-file', conf]
             if name == 'glance':
-                script += ' && "$0" --config-file "$1" db_load_metadefs "$2"'
-            argv = ['/bin/sh', '-c', script, bin_path('glance-manage'), conf,
-                    venv_path('etc', 'glance', 'metadefs')]
+                argv += ['--metadefs', venv_path('etc', 'glance', 'metadefs')]
+        argv = [sys.executable, os.path.join(HERE, 'local_template.py')] + argv
         with open(log, 'ab') as out:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)

@@ -1,22 +1,27 @@
-"""keystone-manage's set-up steps in one process, for the local cloud.
+"""The services' own set-up steps, each service's in one process, for the
+local cloud's template (see ``local_cloud.py``, which runs this once per
+glance/keystone version; every new local cloud then copies the result):
 
-``local_cloud.py`` runs this once per keystone version to build the
-Keystone part of its template (then copied into every new local cloud):
+    python tools/local_template.py keystone --config-file keystone.conf \
+        --ids ids.json
+    python tools/local_template.py glance --config-file glance.conf \
+        [--metadefs DIR]
 
-    python tools/local_keystone.py --config-file keystone.conf --ids ids.json
-
-It does what ``keystone-manage db_sync``, ``fernet_setup``,
+``keystone`` does what ``keystone-manage db_sync``, ``fernet_setup``,
 ``credential_setup`` and ``bootstrap`` do, by calling keystone-manage's own
 entry point (``keystone.cmd.cli.main``) once per step in this process, then
 adds what the tests need through keystone's own provider APIs (what the
 REST API calls do): the image service, the ``glance`` service user, and the
 ``producer`` and ``consumer`` projects and users with the member role.
-Four separate keystone-manage processes paid keystone's import (3-4 s)
-each, the REST population a token and ~20 requests.
-
-The endpoint URLs written here name port 0: ``local_cloud.py`` sets the
-real ports in its copy of the database. ``ids.json`` gets the project ids
+The endpoint URLs written name port 0: ``local_cloud.py`` sets the real
+ports in its copy of the database. ``ids.json`` gets the project ids
 (``admin_project_id``, ``producer_project_id``, ``consumer_project_id``).
+
+``glance`` runs ``glance-manage db_sync`` and, with ``--metadefs``,
+``glance-manage db_load_metadefs DIR`` (glance's own loader and catalog),
+through glance-manage's entry point, in this process.
+
+Separate processes paid each service's import (3-4 s) per step.
 """
 
 import argparse
@@ -33,11 +38,22 @@ PASSWORDS = {'admin': 'adminpw', 'glance': 'glancepw',
              'producer': 'producerpw', 'consumer': 'consumerpw'}
 
 
-def manage(conf, *argv):
+def keystone_manage(conf, *argv):
     """One keystone-manage command, in this process."""
     from keystone.cmd import cli
     cli.CONF.clear()  # forget the previous command's arguments
     cli.main(['keystone-manage', '--config-file', conf] + list(argv))
+
+
+def glance_manage(conf, *argv):
+    """One glance-manage command, in this process (its entry point reads
+    sys.argv)."""
+    from glance.cmd import manage
+    manage.CONF.clear()
+    sys.argv = ['glance-manage', '--config-file', conf] + list(argv)
+    rc = manage.main()
+    if rc:
+        raise SystemExit(rc)
 
 
 def populate():
@@ -85,28 +101,46 @@ def populate():
     return ids
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--config-file', required=True)
-    parser.add_argument('--ids', required=True,
-                        help='JSON file to write the project ids to')
-    args = parser.parse_args(argv)
+def keystone(conf, ids_file):
     import grp
     import pwd
     owner = ['--keystone-user', pwd.getpwuid(os.geteuid()).pw_name,
              '--keystone-group', grp.getgrgid(os.getegid()).gr_name]
-    conf = args.config_file
-    manage(conf, 'db_sync')
-    manage(conf, 'fernet_setup', *owner)
-    manage(conf, 'credential_setup', *owner)
-    manage(conf, 'bootstrap', '--bootstrap-password', PASSWORDS['admin'],
-           '--bootstrap-admin-url', IDENTITY_URL,
-           '--bootstrap-internal-url', IDENTITY_URL,
-           '--bootstrap-public-url', IDENTITY_URL,
-           '--bootstrap-region-id', REGION)
+    keystone_manage(conf, 'db_sync')
+    keystone_manage(conf, 'fernet_setup', *owner)
+    keystone_manage(conf, 'credential_setup', *owner)
+    keystone_manage(conf, 'bootstrap',
+                    '--bootstrap-password', PASSWORDS['admin'],
+                    '--bootstrap-admin-url', IDENTITY_URL,
+                    '--bootstrap-internal-url', IDENTITY_URL,
+                    '--bootstrap-public-url', IDENTITY_URL,
+                    '--bootstrap-region-id', REGION)
     ids = populate()
-    with open(args.ids, 'w') as f:
+    with open(ids_file, 'w') as f:
         json.dump(ids, f, indent=1, sort_keys=True)
+
+
+def glance(conf, metadefs):
+    glance_manage(conf, 'db_sync')
+    if metadefs:
+        glance_manage(conf, 'db_load_metadefs', metadefs)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='service', required=True)
+    ks = sub.add_parser('keystone')
+    ks.add_argument('--config-file', required=True)
+    ks.add_argument('--ids', required=True,
+                    help='JSON file to write the project ids to')
+    gl = sub.add_parser('glance')
+    gl.add_argument('--config-file', required=True)
+    gl.add_argument('--metadefs', help='metadef directory to load')
+    args = parser.parse_args(argv)
+    if args.service == 'keystone':
+        keystone(args.config_file, args.ids)
+    else:
+        glance(args.config_file, args.metadefs)
     return 0
 
 
