@@ -201,7 +201,10 @@ class Template:
                 'fernet-receipts': 'fernet_receipts',
                 'credential-keys': 'credential'}
 
+    UNUSED_DAYS = 14  # other templates unused that long are removed
+
     def __init__(self, root=CACHE):
+        self.root = root
         self.dir = os.path.join(root, template_key())
 
     def part(self, name, *rest):
@@ -212,6 +215,10 @@ class Template:
         gives the log file of a build. One builder at a time per template
         (a lock file); True when something was built."""
         if all(os.path.isdir(self.part(p)) for p in parts):
+            try:
+                os.utime(self.dir)  # in use: see prune()
+            except OSError:
+                pass
             return False
         try:
             os.makedirs(self.dir, exist_ok=True)
@@ -247,7 +254,20 @@ class Template:
                         proc.kill()
                         proc.wait()
                     shutil.rmtree(tmp, ignore_errors=True)
+        self.prune()
         return True
+
+    def prune(self):
+        """Remove the templates of other versions (of glance, keystone or
+        these scripts) not used for UNUSED_DAYS days."""
+        limit = time.time() - self.UNUSED_DAYS * 86400
+        for name in os.listdir(self.root):
+            path = os.path.join(self.root, name)
+            if (path != self.dir and os.path.isdir(path)
+                    and os.path.getmtime(path) < limit):
+                shutil.rmtree(path, ignore_errors=True)
+                if os.path.exists(path + '.lock'):
+                    os.remove(path + '.lock')
 
     def _build(self, name, tmp, logs):
         """Start building one part in ``tmp``: (process, log)."""
