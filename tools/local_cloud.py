@@ -25,16 +25,31 @@ into this repository. The metadef catalog loaded is the installed package's
 own ``<venv>/etc/glance/metadefs`` directory (``--no-metadefs``: none, an
 empty catalog, e.g. for benchmarks that load it).
 
+Start-up copies a template instead of setting the services up again: the
+first start for a given glance/keystone version (and version of these
+scripts) builds Glance's database (glance-manage's ``db_sync`` and
+``db_load_metadefs``: glance's own code and catalog) and Keystone's
+database and keys (keystone-manage's steps and the test projects/users),
+each service's steps in one process (``local_template.py``), into a cache
+directory (``$IMAGETOOLS_CLOUD_CACHE``, default
+``~/.cache/osc-imagetools/local-cloud``);
+every start copies those files into its freshly wiped state directory, sets
+the ports in Keystone's catalog, and starts both servers at once. Delete the
+cache directory to rebuild it; ``bench/local_cloud`` measures the gain.
+
 Every failure is one line on stderr naming the log to read, exit status 1,
 and nothing left running.
 """
 
 import argparse
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -47,6 +62,10 @@ DEFAULT_STATE = os.environ.get('IMAGETOOLS_STATE',
                                os.path.join(REPO, '.local-cloud'))
 USERS = ('admin', 'producer', 'consumer')
 SERVICES = ('glance', 'keystone', 'nova')  # nova: tools/local_nova.py
+CACHE = os.environ.get('IMAGETOOLS_CLOUD_CACHE') or os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
+    'osc-imagetools', 'local-cloud')
+POLL = 0.05  # seconds between readiness probes (a refused connect is cheap)
 
 
 class Failure(Exception):
@@ -97,15 +116,6 @@ def http_status(url):
         return None
 
 
-def run_logged(argv, log, env=None, cwd=None):
-    with open(log, 'ab') as out:
-        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env, cwd=cwd)
-    if rc:
-        raise Failure('%s failed (exit %d), see %s'
-                      % (os.path.basename(argv[0]), rc, log))
-
-
 def trusted_paste(paste):
     """Add a "trusted" flavor to glance's own paste file: its keystone
     pipeline without authtoken, so the context middleware takes the identity
@@ -127,13 +137,167 @@ def trusted_paste(paste):
 def wal(db):
     """Put an SQLite database in WAL mode (persistent in the file): readers
     no longer block the writer, which cuts Glance's "database is locked"
-    answers when tests and benchmarks send concurrent requests."""
-    import sqlite3
+    answers when tests and benchmarks send concurrent requests. Closing the
+    last connection checkpoints the log, so the file alone can be copied."""
     con = sqlite3.connect(db)
     try:
         con.execute('PRAGMA journal_mode=WAL')
     finally:
         con.close()
+
+
+def set_endpoint_urls(db, urls):
+    """Point the catalog's endpoints at this run's ports: ``urls`` maps a
+    service type to its URL. The template's endpoints name port 0
+    (local_template.py). A plain UPDATE of the copied database, before
+    Keystone starts: asking Keystone to do it would cost its import or a
+    token and six requests, the time the template saves."""
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            for stype, url in sorted(urls.items()):
+                con.execute('UPDATE endpoint SET url = ? WHERE service_id IN '
+                            '(SELECT id FROM service WHERE type = ?)',
+                            (url, stype))
+    finally:
+        con.close()
+
+
+def template_key():
+    """Names the template: the glance and keystone versions, glance's
+    metadef files and the scripts that build it; any change, a new
+    template."""
+    from importlib import metadata
+    h = hashlib.sha256()
+    versions = []
+    for dist in ('glance', 'keystone'):
+        try:
+            versions.append('%s%s' % (dist, metadata.version(dist)))
+        except metadata.PackageNotFoundError:
+            versions.append(dist + '-none')
+    files = [os.path.join(HERE, n)
+             for n in ('local_cloud.py', 'local_template.py')]
+    mdir = venv_path('etc', 'glance', 'metadefs')
+    if os.path.isdir(mdir):
+        files += [os.path.join(mdir, n) for n in sorted(os.listdir(mdir))]
+    for path in files:
+        h.update(os.path.basename(path).encode() + b'\0')
+        with open(path, 'rb') as f:
+            h.update(f.read())
+    return '-'.join(versions + [h.hexdigest()[:12]])
+
+
+class Template:
+    """The databases and keys a new local cloud starts from, built once
+    into the cache by the services' own tools and copied per run.
+
+    Parts (each a directory, renamed into place only when complete):
+    ``glance`` (glance.sqlite with glance's metadef catalog),
+    ``glance-empty`` (no metadefs), ``keystone`` (keystone.sqlite, the
+    fernet/credential key repositories and ids.json)."""
+
+    # key repository directory -> keystone.conf section naming it
+    KEY_DIRS = {'fernet-keys': 'fernet_tokens',
+                'fernet-receipts': 'fernet_receipts',
+                'credential-keys': 'credential'}
+
+    UNUSED_DAYS = 14  # other templates unused that long are removed
+
+    def __init__(self, root=CACHE):
+        self.root = root
+        self.dir = os.path.join(root, template_key())
+
+    def part(self, name, *rest):
+        return os.path.join(self.dir, name, *rest)
+
+    def ensure(self, parts, logs):
+        """Build the missing ``parts`` (at the same time); ``logs(name)``
+        gives the log file of a build. One builder at a time per template
+        (a lock file); True when something was built."""
+        if all(os.path.isdir(self.part(p)) for p in parts):
+            try:
+                os.utime(self.dir)  # in use: see prune()
+            except OSError:
+                pass
+            return False
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            lock = open(self.dir + '.lock', 'w')
+        except OSError as exc:
+            raise Failure('cannot write the template cache %s (%s); set '
+                          'IMAGETOOLS_CLOUD_CACHE to a writable directory'
+                          % (self.dir, exc.strerror))
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            todo = [p for p in parts if not os.path.isdir(self.part(p))]
+            builds = []
+            try:
+                for name in todo:
+                    tmp = self.part('.build-%s-%d' % (name, os.getpid()))
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    os.makedirs(tmp)
+                    builds.append((name, tmp) + self._build(name, tmp, logs))
+                for name, tmp, proc, log in builds:
+                    if proc.wait():
+                        raise Failure('building the %s template failed '
+                                      '(exit %d), see %s'
+                                      % (name, proc.returncode, log))
+                for name, tmp, proc, log in builds:
+                    os.remove(os.path.join(tmp, 'build.conf'))
+                    for f in os.listdir(tmp):
+                        if f.endswith('.sqlite'):
+                            wal(os.path.join(tmp, f))
+                    os.rename(tmp, self.part(name))
+            finally:
+                for name, tmp, proc, log in builds:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+                    shutil.rmtree(tmp, ignore_errors=True)
+        self.prune()
+        return True
+
+    def prune(self):
+        """Remove the templates of other versions (of glance, keystone or
+        these scripts) not used for UNUSED_DAYS days."""
+        limit = time.time() - self.UNUSED_DAYS * 86400
+        for name in os.listdir(self.root):
+            path = os.path.join(self.root, name)
+            if (path != self.dir and os.path.isdir(path)
+                    and os.path.getmtime(path) < limit):
+                shutil.rmtree(path, ignore_errors=True)
+                if os.path.exists(path + '.lock'):
+                    os.remove(path + '.lock')
+
+    def _build(self, name, tmp, logs):
+        """Start building one part in ``tmp``: (process, log)."""
+        conf = os.path.join(tmp, 'build.conf')
+        db = 'sqlite:///%s' % os.path.join(tmp, name.split('-')[0] + '.sqlite')
+        if name == 'keystone':
+            log = logs('keystone-manage.log')
+            with open(conf, 'w') as f:
+                f.write('\n'.join([
+                    '[database]', 'connection = %s' % db,
+                    '[token]', 'provider = fernet',
+                    '[identity]', 'password_hash_rounds = 4']
+                    + ['[%s]\nkey_repository = %s'
+                       % (section, os.path.join(tmp, d))
+                       for d, section in sorted(self.KEY_DIRS.items())])
+                    + '\n')
+            argv = ['keystone', '--config-file', conf,
+                    '--ids', os.path.join(tmp, 'ids.json')]
+        else:
+            log = logs('glance-manage.log')
+            with open(conf, 'w') as f:
+                f.write('[database]\nconnection = %s\n' % db)
+            argv = ['glance', '--config-file', conf]
+            if name == 'glance':
+                argv += ['--metadefs', venv_path('etc', 'glance', 'metadefs')]
+        argv = [sys.executable, os.path.join(HERE, 'local_template.py')] + argv
+        with open(log, 'ab') as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        return proc, log
 
 
 class LocalCloud:
@@ -210,33 +374,50 @@ class LocalCloud:
                if mode == 'keystone' else '', self.state))
 
     def _start(self, info, timeout):
-        mode = info['mode']
-        gconf = self._write_glance_config(info)
-        script = '"$0" --config-file "$1" db_sync'
-        if info.get('metadefs', True):
-            script += ' && "$0" --config-file "$1" db_load_metadefs "$2"'
-        manage = subprocess.Popen(
-            ['/bin/sh', '-c', script,
-             bin_path('glance-manage'), gconf,
-             venv_path('etc', 'glance', 'metadefs')],
-            stdout=open(self.log('glance-manage.log'), 'wb'),
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            if mode == 'keystone':
-                self._start_keystone(info, timeout)
-        finally:
-            rc = manage.wait()
-        if rc:
-            raise Failure('glance-manage db_sync/db_load_metadefs failed '
-                          '(exit %d), see %s' % (rc, self.log('glance-manage.log')))
-        wal(self.p('glance.sqlite'))
+        keystone = info['mode'] == 'keystone'
+        parts = ['glance' if info.get('metadefs', True) else 'glance-empty']
+        if keystone:
+            parts.append('keystone')
+        template = Template()
+        t0 = time.monotonic()
+        if template.ensure(parts, self.log):
+            say('built the template in %.1fs: %s (once per glance/keystone '
+                'version)' % (time.monotonic() - t0, template.dir))
+        self._copy_template(info, template, parts)
+        # both servers start at once; neither needs the other to boot
         self._start_wsgi(info, 'glance', 'glance.wsgi.api:application',
                          info['glance_port'], 'OS_GLANCE_CONFIG_DIR',
-                         self.p('etc', 'glance'))
-        self._wait_http(info, 'glance',
-                        'http://127.0.0.1:%d/' % info['glance_port'],
-                        (300,), timeout)
+                         os.path.dirname(self._write_glance_config(info)))
+        ready = {'glance': ('http://127.0.0.1:%d/' % info['glance_port'],
+                            (300,))}
+        if keystone:
+            self._start_wsgi(info, 'keystone', 'keystone.wsgi.api:application',
+                             info['keystone_port'], 'OS_KEYSTONE_CONFIG_DIR',
+                             os.path.dirname(self._write_keystone_config(info)))
+            ready['keystone'] = ('http://127.0.0.1:%d/v3'
+                                 % info['keystone_port'], (200,))
+        self._wait_ready(info, ready, timeout)
+        # Extra services go here: Keystone and Glance answer; add them to
+        # the catalog through Keystone's API as the admin cloud.
         self._write_clouds(info)
+
+    def _copy_template(self, info, template, parts):
+        """This run's databases and keys: copies of the template's, with
+        Keystone's catalog pointing at this run's ports."""
+        for part in parts:
+            name = part.split('-')[0]
+            shutil.copyfile(template.part(part, name + '.sqlite'),
+                            self.p(name + '.sqlite'))
+        if 'keystone' in parts:
+            for d in Template.KEY_DIRS:
+                shutil.copytree(template.part('keystone', d),
+                                self.p('keystone', d))
+            with open(template.part('keystone', 'ids.json')) as f:
+                info['ids'] = json.load(f)
+            set_endpoint_urls(self.p('keystone.sqlite'), {
+                'identity': 'http://127.0.0.1:%d/v3' % info['keystone_port'],
+                'image': 'http://127.0.0.1:%d' % info['glance_port']})
+        self._save(info)
 
     def _write_glance_config(self, info):
         etc = self.p('etc', 'glance')
@@ -300,11 +481,9 @@ class LocalCloud:
             f.write('\n'.join(conf) + '\n')
         return path
 
-    def _start_keystone(self, info, timeout):
-        kp = info['keystone_port']
-        etc = self.p('etc', 'keystone')
-        conf = os.path.join(etc, 'keystone.conf')
-        with open(conf, 'w') as f:
+    def _write_keystone_config(self, info):
+        path = self.p('etc', 'keystone', 'keystone.conf')
+        with open(path, 'w') as f:
             f.write('\n'.join([
                 '[DEFAULT]',
                 'log_file = %s' % self.log('keystone.log'),
@@ -323,67 +502,7 @@ class LocalCloud:
                 '[oslo_concurrency]',
                 'lock_path = %s' % self.p('locks'),
             ]) + '\n')
-        km = bin_path('keystone-manage')
-        log = self.log('keystone-manage.log')
-        url = 'http://127.0.0.1:%d/v3' % kp
-        user = ['--keystone-user', 'root', '--keystone-group', 'root']
-        if os.geteuid() != 0:
-            import grp
-            import pwd
-            user = ['--keystone-user', pwd.getpwuid(os.geteuid()).pw_name,
-                    '--keystone-group', grp.getgrgid(os.getegid()).gr_name]
-        run_logged([km, '--config-file', conf, 'db_sync'], log)
-        run_logged([km, '--config-file', conf, 'fernet_setup'] + user, log)
-        run_logged([km, '--config-file', conf, 'credential_setup'] + user, log)
-        run_logged([km, '--config-file', conf, 'bootstrap',
-                    '--bootstrap-password', 'adminpw',
-                    '--bootstrap-admin-url', url,
-                    '--bootstrap-internal-url', url,
-                    '--bootstrap-public-url', url,
-                    '--bootstrap-region-id', 'RegionOne'], log)
-        wal(self.p('keystone.sqlite'))
-        self._start_wsgi(info, 'keystone', 'keystone.wsgi.api:application',
-                         kp, 'OS_KEYSTONE_CONFIG_DIR', etc)
-        self._wait_http(info, 'keystone', url, (200,), timeout)
-        info['ids'] = self._populate_keystone(info)
-        self._save(info)
-
-    def _populate_keystone(self, info):
-        """Image service + endpoints, the glance service user, and the
-        producer/consumer projects and users (member role)."""
-        import openstack
-        kp, gp = info['keystone_port'], info['glance_port']
-        conn = openstack.connect(
-            auth_url='http://127.0.0.1:%d/v3' % kp, username='admin',
-            password='adminpw', project_name='admin',
-            user_domain_id='default', project_domain_id='default',
-            region_name='RegionOne', identity_api_version='3',
-            load_yaml_config=False, load_envvars=False)
-        idc = conn.identity
-        svc = idc.create_service(name='glance', type='image',
-                                 description='Image Service')
-        for iface in ('public', 'internal', 'admin'):
-            idc.create_endpoint(service_id=svc.id, interface=iface,
-                                url='http://127.0.0.1:%d' % gp,
-                                region_id='RegionOne')
-        roles = {r.name: r for r in idc.roles()}
-        for name in ('service', 'member', 'reader'):
-            if name not in roles:
-                roles[name] = idc.create_role(name=name)
-        service = idc.create_project(name='service', domain_id='default')
-        glance = idc.create_user(name='glance', password='glancepw',
-                                 domain_id='default')
-        for rn in ('admin', 'service'):
-            idc.assign_project_role_to_user(service, glance, roles[rn])
-        ids = {'admin_project_id': idc.find_project('admin').id}
-        for who in ('producer', 'consumer'):
-            proj = idc.create_project(name=who, domain_id='default')
-            u = idc.create_user(name=who, password=who + 'pw',
-                                domain_id='default',
-                                default_project_id=proj.id)
-            idc.assign_project_role_to_user(proj, u, roles['member'])
-            ids['%s_project_id' % who] = proj.id
-        return ids
+        return path
 
     def _start_wsgi(self, info, name, module, port, var, conf_dir):
         # keystone parses sys.argv with oslo.config: gunicorn gets no flags,
@@ -412,17 +531,27 @@ class LocalCloud:
         self._save(info)
 
     def _wait_http(self, info, name, url, codes, timeout):
+        self._wait_ready(info, {name: (url, codes)}, timeout)
+
+    def _wait_ready(self, info, services, timeout):
+        """Wait until every service of ``{name: (url, codes)}`` answers
+        its URL with one of its codes."""
         deadline = time.monotonic() + timeout
-        pid = info['pids'][name]
-        while time.monotonic() < deadline:
-            if not self._alive(pid):
-                raise Failure('%s exited during start-up, see %s' % (
-                    name, self.log('%s-server.log' % name)))
-            if http_status(url) in codes:
+        waiting = dict(services)
+        while waiting:
+            for name, (url, codes) in list(waiting.items()):
+                if not self._alive(info['pids'][name]):
+                    raise Failure('%s exited during start-up, see %s' % (
+                        name, self.log('%s-server.log' % name)))
+                if http_status(url) in codes:
+                    del waiting[name]
+            if not waiting:
                 return
-            time.sleep(0.2)
-        raise Failure('%s did not answer on %s within %ds, see %s' % (
-            name, url, timeout, self.log('%s-server.log' % name)))
+            if time.monotonic() > deadline:
+                name, (url, codes) = sorted(waiting.items())[0]
+                raise Failure('%s did not answer on %s within %ds, see %s' % (
+                    name, url, timeout, self.log('%s-server.log' % name)))
+            time.sleep(POLL)
 
     def _write_clouds(self, info):
         gp = info['glance_port']

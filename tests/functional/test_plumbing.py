@@ -38,6 +38,28 @@ class TestPlumbing(base.FunctionalTestCase):
                                    'all', cloud='consumer')
         self.assertIn(img.id, [r['ID'] for r in rows])
 
+    def test_catalog_names_this_clouds_ports(self):
+        # tools/local_cloud.py copies a pre-built Keystone database whose
+        # endpoints name port 0 and sets this run's ports in the copy; the
+        # clients find Glance through that catalog.
+        conn = self.sdk('admin')
+        keystone_url = 'http://127.0.0.1:%d/v3' % (
+            self.cloud.info['keystone_port'])
+        want = {'image': self.cloud.glance_url, 'identity': keystone_url}
+        types = {s.id: s.type for s in conn.identity.services()}
+        got = {}
+        for ep in conn.identity.endpoints():
+            got.setdefault(types[ep.service_id], set()).add(
+                (ep.interface, ep.url))
+        for stype, url in want.items():
+            self.assertEqual({(i, url) for i in ('public', 'internal',
+                                                 'admin')},
+                             got.get(stype), stype)
+        # a member's token gets the same catalog (the SDK appends /v2)
+        endpoint = self.sdk('consumer').image.get_endpoint()
+        self.assertTrue(endpoint.startswith(self.cloud.glance_url + '/'),
+                        endpoint)
+
     def test_concurrent_writes_get_no_server_errors(self):
         # The local cloud runs Glance and Keystone on SQLite. Without
         # tools/sqlite_immediate.py about 9 in 10 of these writes were
