@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from osc_imagetools import commandlog
+from osc_imagetools import filemode
 from osc_imagetools.imagefile import inspect
 
 PACKAGE_HINT = 'install the qemu-utils package (qemu-img in RPM distributions)'
@@ -52,18 +53,9 @@ def _last_line(text):
     return lines[-1] if lines else 'no error message'
 
 
-def _umask():
-    """The process umask (read by setting it: there is no getter)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def honour_umask(path):
-    """Give ``path`` the mode a new file gets (0666 minus the umask), as
-    ``cp`` or ``qemu-img`` writing in place would; ``mkstemp`` made it
-    0600."""
-    os.chmod(path, 0o666 & ~_umask())
+# the mode of every file written (kept under this name for callers of
+# this module)
+honour_umask = filemode.honour_umask
 
 
 # the --debug lines of every external command (kept under these names for
