@@ -50,6 +50,7 @@ live in ``osc_imagetools/data/guest-checks.yaml``.
 import os
 import subprocess
 
+from osc_imagetools import commandlog
 from osc_imagetools.guest.checks import Change  # noqa: F401
 from osc_imagetools.guest.checks import Check  # noqa: F401
 from osc_imagetools.guest.checks import COLUMNS  # noqa: F401
@@ -67,12 +68,13 @@ def copy_image(src, dst):
     Python's shutil does not; a failed copy leaves nothing behind."""
     if os.path.lexists(dst):
         raise GuestError('%s already exists' % dst)
+    argv = ['cp', '--sparse=always', '--reflink=auto', '--', src, dst]
+    started = commandlog.log_command(argv)
     try:
-        proc = subprocess.run(['cp', '--sparse=always', '--reflink=auto',
-                               '--', src, dst], capture_output=True,
-                              text=True)
+        proc = subprocess.run(argv, capture_output=True, text=True)
     except OSError as exc:   # no cp in PATH
         raise GuestError('cannot copy %s to %s: %s' % (src, dst, exc))
+    commandlog.log_done(argv, started, proc.returncode)
     if proc.returncode:
         if os.path.lexists(dst):
             os.unlink(dst)

@@ -7,15 +7,14 @@ a file or follows a backing file of its own choosing.
 """
 
 import json
-import logging
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import tempfile
-import time
 
+from osc_imagetools import commandlog
+from osc_imagetools import filemode
 from osc_imagetools.imagefile import inspect
 
 PACKAGE_HINT = 'install the qemu-utils package (qemu-img in RPM distributions)'
@@ -28,7 +27,6 @@ TARGETS = tuple(EXTENSIONS)
 # formats ``qemu-img check`` knows (it refuses raw, vpc and iso)
 CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
 
-LOG = logging.getLogger(__name__)
 # qemu-img convert -p writes "    (39.75/100%)\r" to its stdout
 PERCENT = re.compile(rb'\((\d+(?:\.\d+)?)/100%\)')
 
@@ -55,28 +53,15 @@ def _last_line(text):
     return lines[-1] if lines else 'no error message'
 
 
-def _umask():
-    """The process umask (read by setting it: there is no getter)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# the mode of every file written (kept under this name for callers of
+# this module)
+honour_umask = filemode.honour_umask
 
 
-def honour_umask(path):
-    """Give ``path`` the mode a new file gets (0666 minus the umask), as
-    ``cp`` or ``qemu-img`` writing in place would; ``mkstemp`` made it
-    0600."""
-    os.chmod(path, 0o666 & ~_umask())
-
-
-def log_command(argv):
-    LOG.debug('running: %s', shlex.join(argv))
-    return time.monotonic()
-
-
-def log_done(argv, started, returncode):
-    LOG.debug('%s %s: exit %s after %.2f s', os.path.basename(argv[0]),
-              argv[1], returncode, time.monotonic() - started)
+# the --debug lines of every external command (kept under these names for
+# callers of this module)
+log_command = commandlog.log_command
+log_done = commandlog.log_done
 
 
 def _run_with_progress(argv, progress):

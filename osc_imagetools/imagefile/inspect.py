@@ -317,10 +317,12 @@ def inspect_file(path, chunk_size=CHUNK_SIZE):
     say why.
     """
     # The inspector logs (up to ERROR) what ``failures`` report; on a
-    # command's stderr that would be a second, raw message.
+    # command's stderr that would be a second, raw message; kept where
+    # debug logging is on (``openstack --debug``).
     log = logging.getLogger(format_inspector.__name__)
     level = log.level
-    log.setLevel(logging.CRITICAL)
+    if not log.isEnabledFor(logging.DEBUG):
+        log.setLevel(logging.CRITICAL)
     try:
         return _inspect(path, chunk_size)
     finally:

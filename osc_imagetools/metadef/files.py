@@ -12,6 +12,8 @@ import os
 import re
 import tempfile
 
+from osc_imagetools import filemode
+
 # Order of the keys in a written file: glance's own files use this order.
 NAMESPACE_KEYS = ('namespace', 'display_name', 'description', 'visibility',
                   'protected', 'owner', 'resource_type_associations',
@@ -167,7 +169,8 @@ def write_json(path, doc, sort_keys=False, indent=4):
     """Write ``doc`` as indented JSON to ``path`` through a temporary file
     in the same directory and a rename, so a reader never sees half a
     file and a failure leaves nothing behind (metadef export, the saved
-    catalog, prepare's manifest)."""
+    catalog, prepare's manifest). The file gets the mode a new file gets
+    under the umask (0666 minus the umask), like a file ``cp`` makes."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or '.',
                                prefix='.imagetools-', suffix='.tmp')
     try:
@@ -175,7 +178,8 @@ def write_json(path, doc, sort_keys=False, indent=4):
             json.dump(doc, f, indent=indent, sort_keys=sort_keys,
                       ensure_ascii=False)
             f.write('\n')
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
+        # mkstemp made it 0600: the mode a new file gets under the umask
+        filemode.honour_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -917,7 +917,6 @@ class PrepareImage(base.ShowOne):
 
     # -- 6: manifest --------------------------------------------------------
     def _manifest(self, args, out, attrs):
-        from osc_imagetools.imagefile import convert
         from osc_imagetools.metadef import files
 
         if not args.manifest:
@@ -935,9 +934,6 @@ class PrepareImage(base.ShowOne):
         data['steps'] = [dict(out.steps[s]) for s in out.names]
         path = os.path.abspath(args.manifest)
         files.write_json(path, data, sort_keys=True, indent=2)
-        # like every file written here: the mode a new file gets under
-        # the umask (write_json's temporary file has a fixed mode)
-        convert.honour_umask(path)
         out.row['manifest'] = args.manifest
 
     # -- 7: upload ----------------------------------------------------------

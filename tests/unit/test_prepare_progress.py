@@ -97,7 +97,7 @@ class TestConvertProgress(testtools.TestCase):
 
     def test_debug_log_names_the_command_and_its_duration(self):
         log = self.useFixture(fixtures.FakeLogger(
-            name='osc_imagetools.imagefile.convert', level=logging.DEBUG))
+            name='osc_imagetools', level=logging.DEBUG))
         convert.convert(self.source(), 'vmdk',
                         os.path.join(self.tmp, 'o.vmdk'))
         self.assertRegex(log.output, r'running: \S*qemu-img convert -f raw '

@@ -4,6 +4,7 @@ and the KVM -> TCG retry (driven through a stand-in ``guestfish`` script
 that only speaks the stdin/stdout protocol; the real libguestfs is
 exercised by tests/functional/test_guest_image.py)."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -107,6 +108,29 @@ class TestLaunch(testtools.TestCase):
         e = self.assertRaises(roots.GuestError, g.call, 'quit')
         self.assertIn('guestfish exited', str(e))
 
+    def test_debug_log_has_each_command_and_its_duration(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            name='osc_imagetools', level=logging.DEBUG))
+        g = fish.launch('disk.img', 'qcow2', True, env=self.env)
+        g.call('statns', '/etc/my file')
+        self.assertRaises(fish.FishError, g.call, 'download', '/x', '/y')
+        g.close()
+        lines = log.output.splitlines()
+        exe = os.path.join(self.tmp, 'bin', 'guestfish')
+        self.assertEqual('running: %s --ro --format=qcow2 -a disk.img' % exe,
+                         lines[0])
+        self.assertEqual('running: guestfish run', lines[1])
+        self.assertRegex(lines[2], r'^guestfish run: ok after \d+\.\d\d s$')
+        self.assertEqual("running: guestfish statns '/etc/my file'",
+                         lines[3])
+        self.assertRegex(lines[4], r'^guestfish statns: ok after \d+\.\d\d s$')
+        self.assertEqual('running: guestfish download /x /y', lines[5])
+        self.assertRegex(lines[6], r'^guestfish download: failed \(download: '
+                         r'No such file or directory\) after \d+\.\d\d s$')
+        # the process itself: its exit status and lifetime
+        self.assertRegex(lines[7], r'^guestfish: exit 0 after \d+\.\d\d s$')
+        self.assertEqual(8, len(lines), log.output)
+
     def test_broken_kvm_retried_with_tcg(self):
         self.env['FAKE_KVM_BROKEN'] = '1'
         fish.launch('disk.img', 'raw', True, env=self.env).close()
@@ -182,6 +206,11 @@ class TestOpenImage(testtools.TestCase):
     def test_copy_image_is_identical(self):
         src = self.qemu_img('a.qcow2')
         dst = os.path.join(self.tmp, 'copy.qcow2')
+        log = self.useFixture(fixtures.FakeLogger(
+            name='osc_imagetools', level=logging.DEBUG))
         guest.copy_image(src, dst)
+        self.assertRegex(log.output, r'running: cp --sparse=always '
+                         r'--reflink=auto -- \S+a.qcow2 \S+copy.qcow2\n'
+                         r'cp: exit 0 after \d+\.\d\d s')
         with open(src, 'rb') as a, open(dst, 'rb') as b:
             self.assertEqual(a.read(), b.read())

@@ -120,6 +120,25 @@ class TestWrite(testtools.TestCase):
         self.assertEqual('a-b-c.json', files.file_name('a/b c'))
         self.assertEqual('namespace.json', files.file_name('..'))
 
+    def test_write_json_mode_follows_the_umask(self):
+        # like a file cp makes: 0666 minus the umask (mkstemp's 0600 gone)
+        for mask, mode in ((0o022, 0o644), (0o027, 0o640), (0o002, 0o664),
+                           (0o077, 0o600)):
+            path = os.path.join(self.tmp, 'm%03o.json' % mask)
+            old = os.umask(mask)
+            try:
+                files.write_json(path, {'a': 1})
+                # an existing file is replaced by a new one: the same mode
+                os.chmod(path, 0o400)
+                files.write_json(path, {'a': 2})
+            finally:
+                os.umask(old)
+            self.assertEqual(mode, os.stat(path).st_mode & 0o777, oct(mask))
+            self.assertEqual({'a': 2}, files.load_file(path))
+        self.assertEqual(sorted('m%03o.json' % m for m in (2, 0o22, 0o27,
+                                                           0o77)),
+                         sorted(os.listdir(self.tmp)))
+
     def test_write_and_read_back(self):
         doc = base.shipped_namespace('OS::Compute::Libvirt')
         out_dir = os.path.join(self.tmp, 'new', 'dir')
@@ -128,7 +147,6 @@ class TestWrite(testtools.TestCase):
                          path)
         self.assertEqual(files.to_file_format(doc), files.load_file(path))
         self.assertEqual(['OS-Compute-Libvirt.json'], os.listdir(out_dir))
-        self.assertEqual(0o644, os.stat(path).st_mode & 0o777)
         # same namespace again: overwritten in place
         self.assertEqual(path, files.write_namespace_file(out_dir, doc))
         self.assertEqual(1, len(os.listdir(out_dir)))
