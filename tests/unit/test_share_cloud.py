@@ -186,25 +186,35 @@ class TestProjects(testtools.TestCase):
     def test_own_project_needs_no_lookup(self):
         app = self.app(find=AssertionError('no Keystone call'))
         caller = members.Caller(ME, 'consumer')
-        self.assertEqual((ME, None),
-                         members.resolve_project(app, 'consumer', caller))
+        self.assertEqual(ME, members.resolve_project(app, 'consumer', caller))
 
-    def test_forbidden_lookup_takes_the_value_as_an_id(self):
+    def test_forbidden_lookup_takes_only_an_id(self):
         app = self.app(find=sdk_exc.ForbiddenException('403'))
         caller = members.Caller(ME, 'consumer')
+        for pid in ('a90c92a24a264acfbf585de99ef77842',
+                    '0f935014-3fd6-40a8-9130-ec041f40c8e7'):
+            self.assertEqual(pid, members.resolve_project(app, pid, caller))
+        for name in ('producer', 'a90c92a24a264acfbf585de99ef7784',
+                     'a90c92a24a264acfbf585de99ef77842x', ''):
+            exc = self.assertRaises(members.UnresolvedProject,
+                                    members.resolve_project, app, name,
+                                    caller)
+            self.assertIn('give the project ID', str(exc))
+
+    def test_bare_token_takes_only_an_id(self):
+        app = self.app(find=AssertionError('no Keystone call'))
+        caller = members.Caller(None)
         pid = 'a90c92a24a264acfbf585de99ef77842'
-        self.assertEqual((pid, None),
-                         members.resolve_project(app, pid, caller))
-        value, note = members.resolve_project(app, 'producer', caller)
-        self.assertEqual('producer', value)
-        self.assertIn('used as a project ID', note)
+        self.assertEqual(pid, members.resolve_project(app, pid, caller))
+        self.assertRaises(members.UnresolvedProject, members.resolve_project,
+                          app, 'producer', caller)
 
     def test_admin_lookup_and_unknown_project(self):
         caller = members.Caller(ME, 'admin', is_admin=True)
         found = mock.Mock(id='a90c92a24a264acfbf585de99ef77842')
-        self.assertEqual((found.id, None), members.resolve_project(
+        self.assertEqual(found.id, members.resolve_project(
             self.app(find=[found]), 'producer', caller))
         exc = self.assertRaises(
-            cloud.CloudError, members.resolve_project,
+            members.UnresolvedProject, members.resolve_project,
             self.app(find=sdk_exc.ResourceNotFound('nope')), 'nope', caller)
         self.assertEqual("no project 'nope' in Keystone", str(exc))

@@ -66,7 +66,7 @@ class TestAcceptShares(CommandTest):
             rc, out = self.run_cmd(share.AcceptShares, 'image share-accept',
                                    argv)
             self.assertEqual(2, rc)
-            self.assertIn('give image(s) or --all', self.app.stderr.getvalue())
+            self.assertIn('give image(s)', self.app.stderr.getvalue())
         self.list_shares.assert_not_called()
         self.set_status.assert_not_called()
         # a usage error never authenticates: it cannot depend on the cloud
