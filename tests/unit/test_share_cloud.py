@@ -218,3 +218,53 @@ class TestProjects(testtools.TestCase):
             members.UnresolvedProject, members.resolve_project,
             self.app(find=sdk_exc.ResourceNotFound('nope')), 'nope', caller)
         self.assertEqual("no project 'nope' in Keystone", str(exc))
+
+
+class ScriptedProxy:
+    """Answers each request with the next status of a script."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.calls = []
+
+    def request(self, path, method, **kwargs):
+        self.calls.append((method, path, kwargs.get('json')))
+        return response(self.statuses.pop(0), text='answer')
+
+
+class TestMemberWrites(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MonkeyPatch(
+            'osc_imagetools.cloud.members.RETRY_DELAY', 0))
+
+    def test_post_409_after_a_retried_500_is_done(self):
+        proxy = ScriptedProxy([500, 409])
+        self.assertEqual([None], members.add_members(proxy, [('i', 'p')]))
+        self.assertEqual([('POST', '/images/i/members', {'member': 'p'})] * 2,
+                         proxy.calls)
+
+    def test_post_409_first_is_a_failure(self):
+        proxy = ScriptedProxy([409])
+        self.assertEqual(['409 answer'],
+                         members.add_members(proxy, [('i', 'p')]))
+
+    def test_retries_are_bounded(self):
+        proxy = ScriptedProxy([503] * (members.PUT_RETRIES + 1))
+        self.assertEqual(['503 answer'],
+                         members.add_members(proxy, [('i', 'p')]))
+        self.assertEqual(members.PUT_RETRIES + 1, len(proxy.calls))
+
+    def test_delete_404_after_a_retried_500_is_done(self):
+        self.assertEqual([None], members.remove_members(
+            ScriptedProxy([500, 404]), [('i', 'p')]))
+        self.assertEqual(['404 answer'], members.remove_members(
+            ScriptedProxy([404]), [('i', 'p')]))
+
+    def test_make_shared_is_a_json_patch(self):
+        proxy = ScriptedProxy([500, 200])
+        self.assertEqual([None], members.make_shared(proxy, ['i']))
+        self.assertEqual(('PATCH', '/images/i', [
+            {'op': 'replace', 'path': '/visibility', 'value': 'shared'}]),
+            proxy.calls[-1])
