@@ -211,7 +211,13 @@ class TestWorkflow(FamilyTestCase):
                                    cloud='consumer')
         self.assertEqual(2, len(rows))
         self.assertEqual(['pending'] * 3, self.statuses(images))
-        # 6. the producer stops sharing
+        # 6. the producer stops sharing (first a dry run: nothing written)
+        mark = self.access_log_mark()
+        rows = self.openstack_json(*REMOVE, '--project', self.consumer_id,
+                                   '--dry-run', *ids, cloud='producer')
+        self.assertEqual(['would remove'] * 3, [r['Result'] for r in rows])
+        self.assertEqual([], self.writes_since(mark, images))
+        self.assertEqual(['pending'] * 3, self.statuses(images))
         rows = self.openstack_json(*REMOVE, '--project', self.consumer_id,
                                    *ids, cloud='producer')
         self.assertEqual(['removed'] * 3, [r['Result'] for r in rows])
