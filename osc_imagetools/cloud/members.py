@@ -231,9 +231,10 @@ def resolve_project(app, value, caller):
     name), or :class:`UnresolvedProject`.
 
     Keystone lets an admin look names up; a member gets 403 for any project
-    but its own. Then a value that looks like an ID
-    (:func:`osc_imagetools.sharing.looks_like_id`) is used as given, and a
-    name is an error: used as an ID it would silently match nothing.
+    but its own. So for a member, a value that looks like an ID
+    (:func:`osc_imagetools.sharing.looks_like_id`) is used as given
+    without asking, and a name Keystone refuses is an error: used as an ID
+    it would silently match nothing. An admin's values are all checked.
     """
     from osc_imagetools import sharing
 
@@ -246,6 +247,11 @@ def resolve_project(app, value, caller):
         raise UnresolvedProject(
             'cannot look project %r up without Keystone (a bare token and '
             'endpoint): give the project ID' % value)
+    if not caller.is_admin and sharing.looks_like_id(value):
+        # Keystone's default policy lets a member read its own project
+        # only: the lookup would cost two requests (by ID, then by name),
+        # each answered 403, per project, to end up using the value as is
+        return value
     from openstack import exceptions as sdk_exc
     try:
         conn = app.client_manager.sdk_connection

@@ -194,6 +194,9 @@ class TestProjects(testtools.TestCase):
         for pid in ('a90c92a24a264acfbf585de99ef77842',
                     '0f935014-3fd6-40a8-9130-ec041f40c8e7'):
             self.assertEqual(pid, members.resolve_project(app, pid, caller))
+        # a member's ID-shaped value is not asked about (Keystone says 403)
+        find = app.client_manager.sdk_connection.identity.find_project
+        find.assert_not_called()
         for name in ('producer', 'a90c92a24a264acfbf585de99ef7784',
                      'a90c92a24a264acfbf585de99ef77842x', ''):
             exc = self.assertRaises(members.UnresolvedProject,
