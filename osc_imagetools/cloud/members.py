@@ -23,10 +23,10 @@ Writes are one ``PUT /v2/images/{id}/members/{project}`` per image
 (:func:`set_status`), concurrent, results in input order.
 """
 
+import collections
 import concurrent.futures
 import logging
 import random
-import re
 import time
 
 from osc_imagetools import cloud
@@ -150,20 +150,32 @@ def add_timestamps(proxy, shares, project):
     return shares
 
 
-def _put_status(proxy, image_id, project, status):
+def send(proxy, method, path, ok=(200,), done_after_retry=(), **kwargs):
+    """One write with the bounded 5xx retries described at
+    :data:`PUT_RETRIES`; returns the response, or ``None`` when an answer
+    in ``done_after_retry`` came after a retried 5xx (a 500 that Glance
+    sends after it committed the write: the POST sent again finds the
+    member there, 409; the DELETE sent again finds it gone, 404)."""
     delay = RETRY_DELAY
+    retried = False
     for attempt in range(PUT_RETRIES + 1):
         try:
-            return cloud.request(proxy, 'PUT', member_path(image_id, project),
-                                 json={'status': status},
-                                 status_code_retries=0)
+            return cloud.request(proxy, method, path, ok=ok,
+                                 status_code_retries=0, **kwargs)
         except cloud.CloudError as exc:
+            if retried and exc.status in done_after_retry:
+                return None
             if attempt == PUT_RETRIES or (exc.status or 0) < 500:
                 raise
-            LOG.debug('member status of %s: %s; sending again', image_id,
-                      exc)
+            LOG.debug('%s %s: %s; sending again', method, path, exc)
+            retried = True
         time.sleep(delay * (0.5 + random.random()))
         delay *= 2
+
+
+def _put_status(proxy, image_id, project, status):
+    return send(proxy, 'PUT', member_path(image_id, project),
+                json={'status': status})
 
 
 def set_status(proxy, image_ids, project, status):
@@ -209,31 +221,158 @@ class Caller:
                    'admin' in roles)
 
 
+class UnresolvedProject(cloud.CloudError):
+    """A ``--project``/``--owner`` value that names no project we can use:
+    bad input (exit code 2), not a failure of the cloud."""
+
+
 def resolve_project(app, value, caller):
-    """``(project_id, note)`` for a ``--project``/``--owner`` ``value``
-    (ID or name); ``note`` is ``None`` or a warning for stderr.
+    """The project ID for a ``--project``/``--owner`` ``value`` (ID or
+    name), or :class:`UnresolvedProject`.
 
     Keystone lets an admin look names up; a member gets 403 for any project
-    but its own, and then ``value`` is taken as an ID as given (a wrong one
-    simply matches nothing, hence the note when it does not look like an
-    ID).
+    but its own. So for a member, a value that looks like an ID
+    (:func:`osc_imagetools.sharing.looks_like_id`) is used as given
+    without asking, and a name Keystone refuses is an error: used as an ID
+    it would silently match nothing. An admin's values are all checked.
     """
+    from osc_imagetools import sharing
+
     if value in (caller.project_id, caller.project_name):
-        return caller.project_id, None
+        return caller.project_id
     if caller.project_id is None:
-        return value, None  # a bare token: no catalog to find Keystone in
+        # a bare token: no catalog to find Keystone in
+        if sharing.looks_like_id(value):
+            return value
+        raise UnresolvedProject(
+            'cannot look project %r up without Keystone (a bare token and '
+            'endpoint): give the project ID' % value)
+    if not caller.is_admin and sharing.looks_like_id(value):
+        # Keystone's default policy lets a member read its own project
+        # only: the lookup would cost two requests (by ID, then by name),
+        # each answered 403, per project, to end up using the value as is
+        return value
     from openstack import exceptions as sdk_exc
     try:
         conn = app.client_manager.sdk_connection
-        return conn.identity.find_project(value, ignore_missing=False).id, None
+        return conn.identity.find_project(value, ignore_missing=False).id
     except sdk_exc.ForbiddenException:
-        note = None
-        if not re.fullmatch(r'[0-9a-f]{32}', value):
-            note = ('Keystone does not let this account look project %r up; '
-                    'it is used as a project ID as given' % value)
-        return value, note
+        if sharing.looks_like_id(value):
+            return value
+        raise UnresolvedProject(
+            'Keystone does not let this account look project %r up: give '
+            'the project ID' % value) from None
     except sdk_exc.NotFoundException:
-        raise cloud.CloudError('no project %r in Keystone' % value) from None
+        raise UnresolvedProject('no project %r in Keystone' % value) from None
     except sdk_exc.SDKException as exc:
         raise cloud.CloudError('cannot look project %r up: %s' % (
             value, ' '.join(str(exc).split()))) from None
+
+
+# -- the owner's side: members of the caller's images ----------------------
+
+JSON_PATCH = 'application/openstack-images-v2.1-json-patch'
+
+
+def find_images(proxy, refs, owner):
+    """Resolve the images an owner names: ``(found, problems)``, ``found``
+    mapping each resolved ref to its image (raw JSON), ``problems`` each
+    other ref to a one-line reason.
+
+    Names resolve among the images ``owner`` owns, in any visibility: one
+    listing of ``ceil(N/1000)`` pages for N owned images. An ID that listing
+    does not hold (an admin naming another project's image) costs one
+    ``GET /v2/images/{id}``, which also gives Glance's reason when the
+    image is unknown or hidden.
+    """
+    from osc_imagetools import sharing
+
+    owned = [] if owner is None else list(cloud.paginate(
+        proxy, '/images', 'images', {
+            'owner': owner, 'visibility': 'all', 'member_status': 'all'}))
+    by_id = {img['id']: img for img in owned}
+    by_name = collections.defaultdict(list)
+    for img in owned:
+        by_name[img.get('name')].append(img)
+    found, problems, lookups = {}, {}, []
+    for ref in dict.fromkeys(refs):
+        if ref.lower() in by_id:
+            found[ref] = by_id[ref.lower()]
+        elif len(by_name.get(ref, ())) == 1:
+            found[ref] = by_name[ref][0]
+        elif by_name.get(ref):
+            problems[ref] = ('%d of your images are named %r; give the ID '
+                             '(%s)' % (len(by_name[ref]), ref, ', '.join(
+                                 sorted(i['id'] for i in by_name[ref]))))
+        elif sharing.looks_like_id(ref):
+            lookups.append(ref)
+        else:
+            problems[ref] = 'you own no image named %r' % ref
+
+    def one(ref):
+        try:
+            return ref, cloud.get_json(proxy, '/images/%s' % ref)
+        except cloud.CloudError as exc:
+            return ref, str(exc)
+    for ref, got in _pmap(one, lookups):
+        (found if isinstance(got, dict) else problems)[ref] = got
+    return found, problems
+
+
+def list_owned_shared(proxy, owner):
+    """The ``shared`` images ``owner`` owns (raw JSON, all pages)."""
+    return [img for img in cloud.paginate(proxy, '/images', 'images', {
+        'owner': owner, 'visibility': 'shared', 'member_status': 'all'})
+        if img.get('owner') == owner]
+
+
+def get_members(proxy, image_ids):
+    """``{image_id: {project: member dict}, or the one-line reason the
+    members cannot be read}``: one ``GET /v2/images/{id}/members`` per
+    image, concurrent."""
+    def one(image_id):
+        try:
+            body = cloud.get_json(proxy, '/images/%s/members' % image_id)
+        except cloud.CloudError as exc:
+            return image_id, str(exc)
+        return image_id, {m['member_id']: m for m in body.get('members', [])}
+    return dict(_pmap(one, list(dict.fromkeys(image_ids))))
+
+
+def _outcomes(fn, items):
+    def one(item):
+        try:
+            fn(item)
+        except cloud.CloudError as exc:
+            return str(exc)
+        return None
+    return _pmap(one, items)
+
+
+def add_members(proxy, pairs):
+    """``POST /v2/images/{id}/members`` for each ``(image_id, project)``,
+    concurrent: a list aligned with ``pairs`` of ``None`` (done) or the
+    reason it failed. A POST is not idempotent in general, but this one is
+    in effect: after a retried 5xx, a 409 (already a member) means the
+    first one was committed."""
+    return _outcomes(lambda p: send(
+        proxy, 'POST', '/images/%s/members' % p[0], ok=(200,),
+        done_after_retry=(409,), json={'member': p[1]}), pairs)
+
+
+def remove_members(proxy, pairs):
+    """``DELETE /v2/images/{id}/members/{project}`` for each pair, like
+    :func:`add_members` (404 after a retried 5xx: already gone)."""
+    return _outcomes(lambda p: send(
+        proxy, 'DELETE', member_path(*p), ok=(204,),
+        done_after_retry=(404,)), pairs)
+
+
+def make_shared(proxy, image_ids):
+    """Set each image's visibility to ``shared`` (a JSON-patch replace,
+    idempotent, so 5xx answers are sent again): ``None`` or a reason per
+    image."""
+    return _outcomes(lambda image_id: send(
+        proxy, 'PATCH', '/images/%s' % image_id, ok=(200,),
+        json=[{'op': 'replace', 'path': '/visibility', 'value': 'shared'}],
+        headers={'Content-Type': JSON_PATCH}), image_ids)

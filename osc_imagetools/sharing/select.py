@@ -7,8 +7,8 @@ item only; the other items go on.
 """
 
 import collections
-import uuid
 
+from osc_imagetools.sharing import looks_like_id
 from osc_imagetools.sharing import STATUSES
 
 
@@ -31,15 +31,6 @@ class Pick:
         return 'Pick(%r, share=%r, error=%r, lookup=%r)' % (
             self.item, self.share and self.share['id'], self.error,
             self.lookup)
-
-
-def looks_like_id(text):
-    """Glance image IDs are UUIDs (Glance refuses any other ``id``)."""
-    try:
-        uuid.UUID(text)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
 
 
 def target_status(reject=False, pending=False):

@@ -422,11 +422,10 @@ class TestShareBadInput(BadInputTestCase):
                  cloud='nokeystone'),
             Case('bad-status', ls + ('--status', 'maybe'), 2, USAGE,
                  'invalid choice', cloud='nokeystone'),
-            # a member cannot look another project up nor see its shares:
-            # documented as a warning and an empty list (Glance answers 404,
-            # not 403, for another project's membership)
-            Case('other-project', ls + ('--project', 'admin'), 0, ONE,
-                 'used as a project ID', cloud='consumer'),
+            # a member cannot look another project's name up: a name used
+            # as an ID would silently match nothing, so it is bad input
+            Case('other-project', ls + ('--project', 'admin'), 2, ONE,
+                 'give the project ID', cloud='consumer'),
             Case('listing-404', ls, 1, ONE, '404', cloud='consumer',
                  faults=[listing + (404,)]),
             Case('listing-500', ls, 1, ONE, '500', cloud='consumer',

@@ -14,6 +14,8 @@ from osc_imagetools import plugin
 OUR_GROUP = 'openstack.imagetools.v1'
 EXPECTED = {'image_prepare', 'image_validate', 'image_share-accept',
             'image_share_list', 'image_metadef_sync'}
+EXPECTED |= {'image_share', 'image_share_accept', 'image_share_reject',
+             'image_share_pending', 'image_share_add', 'image_share_remove'}
 # what importing the plugin and the command modules may add to what OSC's
 # shell has loaded already: our thin modules, nothing else
 LIGHT = ('osc_imagetools', 'osc_imagetools.plugin', 'osc_imagetools.v1')

@@ -186,25 +186,88 @@ class TestProjects(testtools.TestCase):
     def test_own_project_needs_no_lookup(self):
         app = self.app(find=AssertionError('no Keystone call'))
         caller = members.Caller(ME, 'consumer')
-        self.assertEqual((ME, None),
-                         members.resolve_project(app, 'consumer', caller))
+        self.assertEqual(ME, members.resolve_project(app, 'consumer', caller))
 
-    def test_forbidden_lookup_takes_the_value_as_an_id(self):
+    def test_forbidden_lookup_takes_only_an_id(self):
         app = self.app(find=sdk_exc.ForbiddenException('403'))
         caller = members.Caller(ME, 'consumer')
+        for pid in ('a90c92a24a264acfbf585de99ef77842',
+                    '0f935014-3fd6-40a8-9130-ec041f40c8e7'):
+            self.assertEqual(pid, members.resolve_project(app, pid, caller))
+        # a member's ID-shaped value is not asked about (Keystone says 403)
+        find = app.client_manager.sdk_connection.identity.find_project
+        find.assert_not_called()
+        for name in ('producer', 'a90c92a24a264acfbf585de99ef7784',
+                     'a90c92a24a264acfbf585de99ef77842x', ''):
+            exc = self.assertRaises(members.UnresolvedProject,
+                                    members.resolve_project, app, name,
+                                    caller)
+            self.assertIn('give the project ID', str(exc))
+
+    def test_bare_token_takes_only_an_id(self):
+        app = self.app(find=AssertionError('no Keystone call'))
+        caller = members.Caller(None)
         pid = 'a90c92a24a264acfbf585de99ef77842'
-        self.assertEqual((pid, None),
-                         members.resolve_project(app, pid, caller))
-        value, note = members.resolve_project(app, 'producer', caller)
-        self.assertEqual('producer', value)
-        self.assertIn('used as a project ID', note)
+        self.assertEqual(pid, members.resolve_project(app, pid, caller))
+        self.assertRaises(members.UnresolvedProject, members.resolve_project,
+                          app, 'producer', caller)
 
     def test_admin_lookup_and_unknown_project(self):
         caller = members.Caller(ME, 'admin', is_admin=True)
         found = mock.Mock(id='a90c92a24a264acfbf585de99ef77842')
-        self.assertEqual((found.id, None), members.resolve_project(
+        self.assertEqual(found.id, members.resolve_project(
             self.app(find=[found]), 'producer', caller))
         exc = self.assertRaises(
-            cloud.CloudError, members.resolve_project,
+            members.UnresolvedProject, members.resolve_project,
             self.app(find=sdk_exc.ResourceNotFound('nope')), 'nope', caller)
         self.assertEqual("no project 'nope' in Keystone", str(exc))
+
+
+class ScriptedProxy:
+    """Answers each request with the next status of a script."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.calls = []
+
+    def request(self, path, method, **kwargs):
+        self.calls.append((method, path, kwargs.get('json')))
+        return response(self.statuses.pop(0), text='answer')
+
+
+class TestMemberWrites(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MonkeyPatch(
+            'osc_imagetools.cloud.members.RETRY_DELAY', 0))
+
+    def test_post_409_after_a_retried_500_is_done(self):
+        proxy = ScriptedProxy([500, 409])
+        self.assertEqual([None], members.add_members(proxy, [('i', 'p')]))
+        self.assertEqual([('POST', '/images/i/members', {'member': 'p'})] * 2,
+                         proxy.calls)
+
+    def test_post_409_first_is_a_failure(self):
+        proxy = ScriptedProxy([409])
+        self.assertEqual(['409 answer'],
+                         members.add_members(proxy, [('i', 'p')]))
+
+    def test_retries_are_bounded(self):
+        proxy = ScriptedProxy([503] * (members.PUT_RETRIES + 1))
+        self.assertEqual(['503 answer'],
+                         members.add_members(proxy, [('i', 'p')]))
+        self.assertEqual(members.PUT_RETRIES + 1, len(proxy.calls))
+
+    def test_delete_404_after_a_retried_500_is_done(self):
+        self.assertEqual([None], members.remove_members(
+            ScriptedProxy([500, 404]), [('i', 'p')]))
+        self.assertEqual(['404 answer'], members.remove_members(
+            ScriptedProxy([404]), [('i', 'p')]))
+
+    def test_make_shared_is_a_json_patch(self):
+        proxy = ScriptedProxy([500, 200])
+        self.assertEqual([None], members.make_shared(proxy, ['i']))
+        self.assertEqual(('PATCH', '/images/i', [
+            {'op': 'replace', 'path': '/visibility', 'value': 'shared'}]),
+            proxy.calls[-1])
