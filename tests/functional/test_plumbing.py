@@ -3,7 +3,9 @@
 from tests.functional import base
 
 COMMANDS = ('image prepare', 'image validate', 'image share-accept',
-            'image share list', 'image metadef sync')
+            'image share', 'image share accept', 'image share reject',
+            'image share pending', 'image share list', 'image share add',
+            'image share remove', 'image metadef sync')
 
 
 class TestPlumbing(base.FunctionalTestCase):
