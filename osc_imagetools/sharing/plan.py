@@ -28,7 +28,41 @@ def _failed_row(item, reason):
             'Result': FAILED + reason}
 
 
-class Plan:
+class RowPlan:
+    """What the member-writing plans have in common: ``rows`` (dicts keyed
+    by :attr:`columns`) and ``writes``, the indexes of the rows still to
+    write; :meth:`record` takes the writes' outcomes."""
+
+    columns = ()
+
+    def written(self, row):
+        """Set ``row`` as its write succeeded."""
+        raise NotImplementedError
+
+    def record(self, outcomes):
+        """Take the outcome of each write (``None`` = done, else the reason
+        it failed), aligned with :attr:`writes`."""
+        outcomes = list(outcomes)
+        if len(outcomes) != len(self.writes):
+            raise ValueError('%d outcomes for %d writes'
+                             % (len(outcomes), len(self.writes)))
+        for index, reason in zip(self.writes, outcomes):
+            row = self.rows[index]
+            if reason is None:
+                self.written(row)
+            else:
+                row['Result'] = FAILED + reason
+
+    @property
+    def failed(self):
+        return sum(1 for r in self.rows if r['Result'].startswith(FAILED))
+
+    def table(self):
+        return self.columns, [tuple(r[c] for c in self.columns)
+                              for r in self.rows]
+
+
+class Plan(RowPlan):
     """The rows of a share-accept run and the writes it needs.
 
     ``rows`` are dicts keyed by :data:`ACCEPT_COLUMNS`, one per distinct
@@ -36,6 +70,8 @@ class Plan:
     mention keeps its place). ``writes`` are the indexes of the rows whose
     member status must be set to ``target``: empty for a dry run.
     """
+
+    columns = ACCEPT_COLUMNS
 
     def __init__(self, picks, target, dry_run=False):
         self.target = target
@@ -66,28 +102,9 @@ class Plan:
     def write_ids(self):
         return [self.rows[i]['ID'] for i in self.writes]
 
-    def record(self, outcomes):
-        """Take the outcome of each write (``None`` = done, else the reason
-        it failed), aligned with :attr:`writes`."""
-        outcomes = list(outcomes)
-        if len(outcomes) != len(self.writes):
-            raise ValueError('%d outcomes for %d writes'
-                             % (len(outcomes), len(self.writes)))
-        for index, reason in zip(self.writes, outcomes):
-            row = self.rows[index]
-            if reason is None:
-                row['Status'] = self.target
-                row['Result'] = CHANGED
-            else:
-                row['Result'] = FAILED + reason
-
-    @property
-    def failed(self):
-        return sum(1 for r in self.rows if r['Result'].startswith(FAILED))
-
-    def table(self):
-        return ACCEPT_COLUMNS, [tuple(r[c] for c in ACCEPT_COLUMNS)
-                                for r in self.rows]
+    def written(self, row):
+        row['Status'] = self.target
+        row['Result'] = CHANGED
 
 
 def list_table(shares, long=False):

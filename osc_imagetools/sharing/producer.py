@@ -6,14 +6,16 @@ Pure code over plain data. An *image* here is Glance's raw image JSON; its
 ``GET /v2/images/{id}/members`` gives them (``status``, ``created_at``...).
 """
 
+from osc_imagetools.sharing import plan
+
 COLUMNS = ('ID', 'Name', 'Project', 'Previous Status', 'Status', 'Result')
 OUTGOING_COLUMNS = ('ID', 'Name', 'Member', 'Status')
 OUTGOING_LONG_COLUMNS = OUTGOING_COLUMNS + ('Created At', 'Updated At')
 
 ADD = 'add'
 REMOVE = 'remove'
-UNCHANGED = 'unchanged'
-FAILED = 'failed: '
+UNCHANGED = plan.UNCHANGED
+FAILED = plan.FAILED
 DONE = {ADD: 'added', REMOVE: 'removed'}
 WOULD = {ADD: 'would add', REMOVE: 'would remove'}
 
@@ -43,7 +45,7 @@ def not_shared(image, action=ADD):
             'members of shared images only' % visibility)
 
 
-class MemberPlan:
+class MemberPlan(plan.RowPlan):
     """The rows of an add/remove run and the member writes it needs.
 
     One row per (image, project), images in input order then projects in
@@ -51,6 +53,8 @@ class MemberPlan:
     rows to write (``(image_id, project)`` in :attr:`pairs`); none on a dry
     run.
     """
+
+    columns = COLUMNS
 
     def __init__(self, action, targets, projects, dry_run=False):
         self.action = action
@@ -98,27 +102,9 @@ class MemberPlan:
         return [(self.rows[i]['ID'], self.rows[i]['Project'])
                 for i in self.writes]
 
-    def record(self, outcomes):
-        """Take each write's outcome (``None`` = done, else the reason it
-        failed), aligned with :attr:`pairs`."""
-        outcomes = list(outcomes)
-        if len(outcomes) != len(self.writes):
-            raise ValueError('%d outcomes for %d writes'
-                             % (len(outcomes), len(self.writes)))
-        for index, reason in zip(self.writes, outcomes):
-            row = self.rows[index]
-            if reason is None:
-                row['Status'] = row['_after']
-                row['Result'] = DONE[self.action]
-            else:
-                row['Result'] = FAILED + reason
-
-    @property
-    def failed(self):
-        return sum(1 for r in self.rows if r['Result'].startswith(FAILED))
-
-    def table(self):
-        return COLUMNS, [tuple(r[c] for c in COLUMNS) for r in self.rows]
+    def written(self, row):
+        row['Status'] = row['_after']
+        row['Result'] = DONE[self.action]
 
 
 def outgoing_table(images, members, statuses=None, long=False):
