@@ -37,6 +37,8 @@ import re
 
 from oslo_utils import strutils
 
+from osc_imagetools.validation.nova import parse_cpu_spec
+
 NOVA_VERSION = '34.0.0'
 
 ERROR = 'error'
@@ -229,31 +231,7 @@ def normalize_flavors(data):
 
 
 # -- reading values as Nova reads them ---------------------------------------
-def parse_cpu_spec(spec):
-    """``"0-3,^2,5"`` -> ``{0, 1, 3, 5}`` (Nova's ``parse_cpu_spec``);
-    ValueError on a malformed spec."""
-    include, exclude = set(), set()
-    for rule in spec.split(','):
-        rule = rule.strip()
-        if not rule:
-            continue
-        parts = rule.split('-', 1)
-        if len(parts) > 1:
-            target = include
-            if parts[0] and parts[0][0] == '^':
-                target = exclude
-                parts[0] = parts[0][1:]
-            start, end = (int(p.strip()) for p in parts)
-            if start > end:
-                raise ValueError('invalid range %r' % rule)
-            target.update(range(start, end + 1))
-        elif rule[0] == '^':
-            exclude.add(int(rule[1:].strip()))
-        else:
-            include.add(int(rule))
-    return include - exclude
-
-
+# (CPU specs: nova.parse_cpu_spec, shared with the property checks)
 def image_properties(image):
     """The image properties Nova's flavor checks read, typed as
     ``ImageMetaProps`` types them; a value Nova could not read is left
@@ -333,6 +311,14 @@ class _Check:
     def fail(self, rule, prop, value, message):
         self.add(rule, prop, value, message)
         raise _Found()
+
+    def mask_cpus(self, mask):
+        """The vCPUs a realtime/dedicated mask selects: a mask of only
+        exclusions (``^0``) applies to all the flavor's vCPUs, as Nova
+        reads it; ValueError when it cannot be read."""
+        if mask.strip().startswith('^'):
+            return parse_cpu_spec('0-%d,%s' % (self.vcpus - 1, mask))
+        return parse_cpu_spec(mask)
 
     def pair(self, key, prefix='hw'):
         return (self.specs.get('%s:%s' % (prefix, key)),
@@ -483,10 +469,7 @@ class _Check:
         allcpus = set(range(self.vcpus))
         if mask:
             try:
-                if mask.strip().startswith('^'):
-                    rt = parse_cpu_spec('0-%d,%s' % (self.vcpus - 1, mask))
-                else:
-                    rt = parse_cpu_spec(mask)
+                rt = self.mask_cpus(mask)
             except ValueError:
                 self.fail(rule, prop, mask, 'realtime mask %r cannot be read'
                           % mask)
@@ -590,10 +573,7 @@ class _Check:
             return None
         rule = 'flavor-cpu-pinning'
         try:
-            if mask.strip().startswith('^'):
-                pcpus = parse_cpu_spec('0-%d,%s' % (self.vcpus - 1, mask))
-            else:
-                pcpus = parse_cpu_spec(mask)
+            pcpus = self.mask_cpus(mask)
         except ValueError:
             self.fail('flavor-extra-spec-invalid', '', mask,
                       'flavor %s: hw:cpu_dedicated_mask=%s cannot be read'
