@@ -53,17 +53,6 @@ def _last_line(text):
     return lines[-1] if lines else 'no error message'
 
 
-# the mode of every file written (kept under this name for callers of
-# this module)
-honour_umask = filemode.honour_umask
-
-
-# the --debug lines of every external command (kept under these names for
-# callers of this module)
-log_command = commandlog.log_command
-log_done = commandlog.log_done
-
-
 def _run_with_progress(argv, progress):
     """Run qemu-img convert -p; its percentages become
     ``progress(fraction)`` calls. Returns ``(returncode, stderr)``."""
@@ -113,7 +102,7 @@ def convert(info, target, output, progress=None):
         argv.append('-p')
     argv += [info.path, tmp]
     try:
-        started = log_command(argv)
+        started = commandlog.log_command(argv)
         if progress is not None:
             returncode, stderr = _run_with_progress(argv, progress)
         else:
@@ -121,11 +110,11 @@ def convert(info, target, output, progress=None):
                                   stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
             returncode, stderr = proc.returncode, proc.stderr
-        log_done(argv, started, returncode)
+        commandlog.log_done(argv, started, returncode)
         if returncode:
             raise ConvertError('qemu-img convert failed: %s'
                                % _last_line(stderr))
-        honour_umask(tmp)
+        filemode.honour_umask(tmp)
         os.replace(tmp, output)
     except BaseException:
         # KeyboardInterrupt included: no half-written output
@@ -145,10 +134,10 @@ def check(info):
         return []
     argv = [qemu_img(), 'check', '-f', info.qemu_format, '--output=json',
             info.path]
-    started = log_command(argv)
+    started = commandlog.log_command(argv)
     proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True)
-    log_done(argv, started, proc.returncode)
+    commandlog.log_done(argv, started, proc.returncode)
     # exit codes: 0 clean, 1 check not completed, 2 corruptions,
     # 3 leaked clusters only (harmless wasted space), 63 not supported
     if proc.returncode in (0, 3, 63):
