@@ -124,6 +124,19 @@ class FunctionalTestCase(testtools.TestCase):
     def openstack_json(self, *args, **kwargs):
         return self.openstack(*(args + ('-f', 'json')), **kwargs).json()
 
+    def validate(self, *args, **kwargs):
+        """``openstack image validate -f json ARGS``: the result and its
+        rows (none when it printed nothing)."""
+        res = self.openstack('image', 'validate', '-f', 'json', *args,
+                             **kwargs)
+        return res, (json.loads(res.stdout) if res.stdout.strip() else [])
+
+    @staticmethod
+    def summary(rows):
+        """validate's rows as sorted (Property, Severity, Rule)."""
+        return sorted((r['Property'], r['Severity'], r['Rule'])
+                      for r in rows)
+
     # -- the cloud behind the CLI -----------------------------------------
     def sdk(self, cloud='producer'):
         """An openstacksdk connection as ``cloud``, to check what Glance

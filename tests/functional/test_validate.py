@@ -43,17 +43,6 @@ class TestValidate(base.FunctionalTestCase):
     def stored(self, image_id):
         return self.conn.image.get('/images/%s' % image_id).json()
 
-    def validate(self, *args, **kwargs):
-        res = self.openstack('image', 'validate', '-f', 'json', *args,
-                             **kwargs)
-        rows = json.loads(res.stdout) if res.stdout.strip() else []
-        return res, rows
-
-    @staticmethod
-    def summary(rows):
-        return sorted((r['Property'], r['Severity'], r['Rule'])
-                      for r in rows)
-
     # -- property sets -----------------------------------------------------
     def test_property_set(self):
         res, rows = self.validate(

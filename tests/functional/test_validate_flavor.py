@@ -56,11 +56,6 @@ class TestValidateFlavor(base.FunctionalTestCase):
                               'Content-Type': 'application/octet-stream'})
         return image
 
-    def validate(self, *args, **kwargs):
-        res = self.openstack('image', 'validate', '-f', 'json', *args,
-                             **kwargs)
-        return res, (json.loads(res.stdout) if res.stdout.strip() else [])
-
     def nova_mark(self):
         try:
             return os.path.getsize(self.nova_log)

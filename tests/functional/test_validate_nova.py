@@ -53,17 +53,6 @@ def nova_reads(props):
 
 class TestValidateAgreesWithNova(base.FunctionalTestCase):
 
-    def validate(self, *args, **kwargs):
-        res = self.openstack('image', 'validate', '-f', 'json', *args,
-                             **kwargs)
-        rows = json.loads(res.stdout) if res.stdout.strip() else []
-        return res, rows
-
-    @staticmethod
-    def summary(rows):
-        return sorted((r['Property'], r['Severity'], r['Rule'])
-                      for r in rows)
-
     def test_near_miss_enum_is_an_error(self):
         # the guide's Windows set with one character changed: the catalog
         # leaves hw_scsi_model open, Nova refuses the image at boot

@@ -12,14 +12,11 @@ import fixtures
 import testtools
 
 from osc_imagetools.imagefile import inspect
+from tests.unit.test_imagefile_corpus import checks
 from tests.unit.test_imagefile_corpus import Corpus
 from tests.unit.test_imagefile_corpus import qemu_info
 
 GiB = 1024 ** 3
-
-
-def checks(info):
-    return {f.check for f in info.failures}
 
 
 def message(info, check):
@@ -32,16 +29,10 @@ class TestBoundary(testtools.TestCase):
         super().setUp()
         self.corpus = self.useFixture(Corpus())
 
-    def write(self, name, data):
-        path = self.corpus.join(name)
-        with open(path, 'wb') as f:
-            f.write(data)
-        return path
-
     def test_qcow2_cut_inside_its_header_is_refused(self):
         with open(self.corpus.path('qcow2'), 'rb') as f:
             head = f.read(300)
-        info = inspect.inspect_file(self.write('cut.qcow2', head))
+        info = inspect.inspect_file(self.corpus.write('cut.qcow2', head))
         self.assertFalse(info.safe)
         self.assertEqual({'truncated'}, checks(info))
         text = message(info, 'truncated')
@@ -57,7 +48,7 @@ class TestBoundary(testtools.TestCase):
         header[40:47] = b'xts-plain64'[:7]
         header[72:78] = b'sha256'
         struct.pack_into('>I', header, 104, 4096)
-        path = self.write('disk.luks', bytes(header))
+        path = self.corpus.write('disk.luks', bytes(header))
         os.truncate(path, 4096 * 512 + 3 * GiB + 1)
         info = inspect.inspect_file(path)
         self.assertEqual('luks', info.format)
@@ -74,7 +65,7 @@ class TestBoundary(testtools.TestCase):
         for at, fmt in ((3000, 'vmdk'), (5000, 'vmdk'), (70000, 'vmdk'),
                         (2 * 1024 * 1024, 'raw')):
             body = line * (at // len(line)) + b'createType="vmfs"\n' + line
-            path = self.write('text-%d' % at, body)
+            path = self.corpus.write('text-%d' % at, body)
             verdicts = {(i.format, i.virtual_size, i.failures) for i in (
                 inspect.inspect_file(path, chunk_size=size)
                 for size in (1 if at < 10000 else 7, 512, 4096, 65536))}
@@ -105,7 +96,7 @@ class TestBoundary(testtools.TestCase):
     def test_raw_virtual_size_rounds_up_to_a_sector(self):
         for size, expected in ((1, 512), (512, 512), (1000, 1024),
                                (1025, 1536)):
-            path = self.write('raw-%d' % size, b'\1' * size)
+            path = self.corpus.write('raw-%d' % size, b'\1' * size)
             info = inspect.inspect_file(path)
             self.assertEqual(expected, info.virtual_size, size)
             self.assertEqual(size, info.actual_size)
@@ -145,12 +136,12 @@ class TestBoundary(testtools.TestCase):
                 ('utf8', b'x' * 600 + 'é\n'.encode()),
                 ('sparse-text', b'a line\n' * 80
                  + b'createType="monolithicSparse"\nRW 8 SPARSE "x"\n')):
-            info = inspect.inspect_file(self.write(name, body))
+            info = inspect.inspect_file(self.corpus.write(name, body))
             self.assertFalse(info.safe, name)
             self.assertIn('format', checks(info), name)
 
     def test_inspector_logs_stay_quiet(self):
         logger = self.useFixture(fixtures.FakeLogger())
-        path = self.write('text', b'a line\n' * 80 + b'createType="x"\n')
+        path = self.corpus.write('text', b'a line\n' * 80 + b'createType="x"\n')
         inspect.inspect_file(path)
         self.assertEqual('', logger.output)

@@ -24,6 +24,11 @@ def qemu_info(path, fmt=None):
     return json.loads(subprocess.check_output(argv + [path]))
 
 
+def checks(info):
+    """The names of the inspection failures of an ImageInfo."""
+    return {f.check for f in info.failures}
+
+
 class Corpus(fixtures.Fixture):
     """``corpus.path(name)`` -> a file made with qemu-img (see ``MAKERS``)."""
 
@@ -35,6 +40,13 @@ class Corpus(fixtures.Fixture):
 
     def join(self, name):
         return os.path.join(self.dir, name)
+
+    def write(self, name, data):
+        """A file of these bytes, by hand (a header no tool writes)."""
+        path = self.join(name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
 
     def create(self, name, fmt, size='16M', options=None):
         path = self.join(name)

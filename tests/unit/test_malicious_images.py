@@ -19,14 +19,11 @@ import testtools
 from osc_imagetools.imagefile import convert
 from osc_imagetools.imagefile import hashing
 from osc_imagetools.imagefile import inspect
+from tests.unit.test_imagefile_corpus import checks
 from tests.unit.test_imagefile_corpus import Corpus
 from tests.unit.test_imagefile_corpus import MiB
 
 GiB = 1024 * MiB
-
-
-def checks(info):
-    return {f.check for f in info.failures}
 
 
 class TestMaliciousImages(testtools.TestCase):
@@ -35,16 +32,10 @@ class TestMaliciousImages(testtools.TestCase):
         super().setUp()
         self.corpus = self.useFixture(Corpus())
 
-    def write(self, name, data):
-        path = self.corpus.join(name)
-        with open(path, 'wb') as f:
-            f.write(data)
-        return path
-
     def test_vmdk_flat_extent_pointing_at_a_host_file(self):
         # a hand-made descriptor: "my data is /etc/shadow"; qemu-img would
         # happily read the host file through it
-        path = self.write('flat.vmdk', textwrap.dedent('''\
+        path = self.corpus.write('flat.vmdk', textwrap.dedent('''\
             # Disk DescriptorFile
             version=1
             CID=fffffffe
@@ -64,7 +55,7 @@ class TestMaliciousImages(testtools.TestCase):
         self.assertFalse(info.safe)
 
     def test_vmdk_flat_extent_with_relative_escape(self):
-        path = self.write('flat2.vmdk', (
+        path = self.corpus.write('flat2.vmdk', (
             b'# Disk DescriptorFile\nversion=1\nCID=fffffffe\n'
             b'parentCID=ffffffff\ncreateType="vmfs"\n\n'
             b'RW 2048 VMFS "../../../../etc/passwd"\n'))
@@ -102,7 +93,7 @@ class TestMaliciousImages(testtools.TestCase):
                                     0xff, 0xff, 1, blocks * 4 - 1)
         data[510:512] = b'\x55\xaa'
         data[512:520] = b'EFI PART'
-        return self.write(name, bytes(data)), data
+        return self.corpus.write(name, bytes(data)), data
 
     def test_iso_gpt_hybrid_is_an_iso(self):
         path, _ = self._iso_with_gpt('hybrid-gpt.iso')
@@ -118,7 +109,7 @@ class TestMaliciousImages(testtools.TestCase):
             data = bytearray(f.read())
         pvd = 16 * 2048
         data[pvd:pvd + 2048] = iso[pvd:pvd + 2048]
-        info = inspect.inspect_file(self.write('qcow2-iso.img', data))
+        info = inspect.inspect_file(self.corpus.write('qcow2-iso.img', data))
         self.assertIn('multiple_formats', checks(info))
         self.assertIn('iso, qcow2', str(info.failures[0]))
 
@@ -149,7 +140,7 @@ class TestMaliciousImages(testtools.TestCase):
         self.assertTrue(convert.check(info))
 
     def test_zero_length_file(self):
-        path = self.write('zero.qcow2', b'')
+        path = self.corpus.write('zero.qcow2', b'')
         info = inspect.inspect_file(path)
         self.assertEqual({'empty'}, checks(info))
         self.assertEqual([], convert.check(info))  # raw: nothing to check
@@ -161,7 +152,7 @@ class TestMaliciousImages(testtools.TestCase):
             with open(self.corpus.path(src), 'rb') as f:
                 head = f.read(4096)
             for cut in (1, 4, 8, 31, 64, 511, 4096):
-                info = inspect.inspect_file(self.write(
+                info = inspect.inspect_file(self.corpus.write(
                     '%s-%d' % (src, cut), head[:cut]))
                 self.assertIsInstance(info, inspect.ImageInfo)
 
