@@ -17,14 +17,13 @@ import logging
 
 from osc_lib.command import command
 
+from osc_imagetools import errors
+from osc_imagetools.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE  # noqa
+
 LOG = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
-
-class UsageError(Exception):
+class UsageError(errors.InputError):
     """Bad arguments or input: reported in one line, exit code 2."""
 
 
@@ -48,10 +47,12 @@ class ExitCodeMixin:
         self.exit_code = EXIT_OK
         try:
             rc = super().run(parsed_args)
-        except UsageError as exc:
+        except errors.Error as exc:
+            # the one place an error becomes a line and an exit code
             name = 'openstack ' + self.cmd_name if self.cmd_name else 'error'
-            self.app.stderr.write('%s: error: %s\n' % (name, exc))
-            return EXIT_USAGE
+            self.app.stderr.write('%s: error: %s\n'
+                                  % (name, errors.one_line(exc)))
+            return exc.exit_code
         return rc or self.exit_code
 
     def require_auth(self):

@@ -18,7 +18,10 @@ EXPECTED |= {'image_share', 'image_share_accept', 'image_share_reject',
              'image_share_pending', 'image_share_add', 'image_share_remove'}
 # what importing the plugin and the command modules may add to what OSC's
 # shell has loaded already: our thin modules, nothing else
-LIGHT = ('osc_imagetools', 'osc_imagetools.plugin', 'osc_imagetools.v1')
+# the package, the plugin contract, the command modules and the modules
+# that import nothing (the error model, the constants v1 needs for --help)
+LIGHT = ('osc_imagetools', 'osc_imagetools.plugin', 'osc_imagetools.v1',
+         'osc_imagetools.errors', 'osc_imagetools.constants')
 
 
 def entry_points(group):
@@ -136,3 +139,22 @@ class TestMaskSecretOptions(testtools.TestCase):
         filters = [f for f in logging.getLogger('osc_lib.shell').filters
                    if isinstance(f, plugin.MaskSecretOptions)]
         self.assertEqual(1, len(filters))
+
+
+class TestLightModulesImportNothing(testtools.TestCase):
+    """The modules the command modules may load at import time import
+    nothing themselves (not even the package's heavier siblings)."""
+
+    def test_no_imports(self):
+        import ast
+        import importlib.util
+
+        for name in ('osc_imagetools.errors', 'osc_imagetools.constants'):
+            spec = importlib.util.find_spec(name)
+            if spec is None:
+                continue
+            with open(spec.origin) as f:
+                tree = ast.parse(f.read())
+            imports = [n for n in ast.walk(tree)
+                       if isinstance(n, (ast.Import, ast.ImportFrom))]
+            self.assertEqual([], imports, name)
