@@ -6,14 +6,14 @@ Tests share the consumer project: each names its images with a unique
 prefix and selects with IDs or ``--name-prefix``.
 """
 
-from tests.functional import test_share
+from tests.functional import share_base
 
 ADD = ('image', 'share', 'add')
 REMOVE = ('image', 'share', 'remove')
 LIST = ('image', 'share', 'list')
 
 
-class FamilyTestCase(test_share.ShareTestCase):
+class FamilyTestCase(share_base.ShareTestCase):
 
     def writes_since(self, mark, images):
         """Non-GET requests Glance logged since ``mark`` on ``images``."""

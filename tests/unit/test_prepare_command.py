@@ -26,7 +26,7 @@ from osc_imagetools import cloud
 from osc_imagetools.cloud import upload
 from osc_imagetools.v1 import prepare
 from osc_imagetools.validation import catalog_dir
-from tests.unit import test_imagefile_corpus as corpus_mod
+from tests.unit.imagefile import corpus as corpus_mod
 from tests.unit import validation as data
 
 

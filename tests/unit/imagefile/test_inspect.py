@@ -6,7 +6,7 @@ import fixtures
 import testtools
 
 from osc_imagetools.imagefile import inspect
-from tests.unit import test_imagefile_corpus as corpus_mod
+from tests.unit.imagefile import corpus as corpus_mod
 
 
 class TestInspectFormats(testtools.TestCase):

@@ -1,6 +1,6 @@
 """The corrections ``imagefile.inspect`` makes at the boundary with
 oslo.utils' format inspector, one test per defect class (issue 11, part 2).
-The differential test (test_imagefile_differential) checks the same
+The differential test (test_differential) checks the same
 against qemu-img on a generated corpus; these pin each case down."""
 
 import os
@@ -12,9 +12,9 @@ import fixtures
 import testtools
 
 from osc_imagetools.imagefile import inspect
-from tests.unit.test_imagefile_corpus import checks
-from tests.unit.test_imagefile_corpus import Corpus
-from tests.unit.test_imagefile_corpus import qemu_info
+from tests.unit.imagefile.corpus import checks
+from tests.unit.imagefile.corpus import Corpus
+from tests.unit.imagefile.corpus import qemu_info
 
 GiB = 1024 ** 3
 

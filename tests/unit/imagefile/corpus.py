@@ -1,8 +1,9 @@
-"""Disk images made by the real qemu-img, shared by the imagefile tests.
+"""Disk images made by the real qemu-img, shared by the imagefile tests
+(and the prepare command's): a fixture module, not a test module.
 
-:class:`Corpus` makes each file on demand in a temporary directory. The
-tests below check the corpus itself against ``qemu-img info``, so the other
-tests can trust that a file is what its name says.
+:class:`Corpus` makes each file on demand in a temporary directory.
+``test_corpus`` checks the corpus itself against ``qemu-img info``, so the
+other tests can trust that a file is what its name says.
 """
 
 import json
@@ -184,30 +185,3 @@ def _write_mbr(buf, ostype):
     entry = struct.pack('<B3BB3BII', 0, 0, 2, 0, ostype, 0, 0, 0, 1, 16)
     buf[446:462] = entry
     buf[510:512] = b'\x55\xaa'
-
-
-class TestCorpus(testtools.TestCase):
-    """The corpus is what qemu-img says it is."""
-
-    def setUp(self):
-        super().setUp()
-        self.corpus = self.useFixture(Corpus())
-
-    def test_formats_according_to_qemu_img(self):
-        expected = {'qcow2': 'qcow2', 'raw': 'raw', 'vmdk': 'vmdk',
-                    'vmdk_stream': 'vmdk', 'vdi': 'vdi', 'vpc': 'vpc',
-                    'vhdx': 'vhdx', 'qed': 'qed'}
-        for name, fmt in expected.items():
-            info = qemu_info(self.corpus.path(name), fmt)
-            self.assertEqual(fmt, info['format'], name)
-
-    def test_stream_optimized_subformat(self):
-        info = qemu_info(self.corpus.path('vmdk_stream'), 'vmdk')
-        self.assertEqual('streamOptimized',
-                         info['format-specific']['data']['create-type'])
-
-    def test_backing_and_data_file(self):
-        self.assertIn('backing-filename',
-                      qemu_info(self.corpus.path('backing'), 'qcow2'))
-        info = qemu_info(self.corpus.path('data_file'), 'qcow2')
-        self.assertIn('data-file', info['format-specific']['data'])

@@ -8,7 +8,7 @@ import testtools
 
 from osc_imagetools.imagefile import convert
 from osc_imagetools.imagefile import inspect
-from tests.unit import test_imagefile_corpus as corpus_mod
+from tests.unit.imagefile import corpus as corpus_mod
 
 
 def same_content(a, fmt_a, b, fmt_b):

@@ -1,7 +1,7 @@
 """Hostile disk images against the imagefile engine (inspection, ``qemu-img
-check``, hashing), beyond the corpus of ``test_imagefile_corpus``: each one
-is refused (a failed safety check with a reason) or handled, never a crash;
-and the memory used stays bounded whatever the file's size.
+check``, hashing), beyond the corpus of ``corpus.py``: each one is refused
+(a failed safety check with a reason) or handled, never a crash; and the
+memory used stays bounded whatever the file's size.
 
 Every file is made by the real qemu-img or written byte by byte here.
 """
@@ -19,9 +19,9 @@ import testtools
 from osc_imagetools.imagefile import convert
 from osc_imagetools.imagefile import hashing
 from osc_imagetools.imagefile import inspect
-from tests.unit.test_imagefile_corpus import checks
-from tests.unit.test_imagefile_corpus import Corpus
-from tests.unit.test_imagefile_corpus import MiB
+from tests.unit.imagefile.corpus import checks
+from tests.unit.imagefile.corpus import Corpus
+from tests.unit.imagefile.corpus import MiB
 
 GiB = 1024 * MiB
 
