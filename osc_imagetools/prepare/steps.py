@@ -65,11 +65,11 @@ class Run:
     ``display``: a :class:`osc_imagetools.progress.Display`; ``say(text)``
     writes one line about the run on stderr; ``app`` and
     ``authenticate()``: the cliff app and how to authenticate (only
-    :func:`image_proxy` and :func:`project_id` use them); ``has_cloud``:
+    :func:`image_proxy` and :func:`project_id` use them); ``has_cloud()``:
     whether OSC was given a cloud (else validation is offline)."""
 
     def __init__(self, request, display, say, app=None, authenticate=None,
-                 has_cloud=False):
+                 has_cloud=lambda: False):
         self.request = request
         self.display = display
         self.say = say
@@ -397,7 +397,7 @@ def catalog(run):
         except catalog_dir.CatalogDirError as exc:
             raise errors.InputError(str(exc)) from None
         return schema, namespaces, 'catalog %s' % req.catalog_dir
-    if run.proxy is None and not run.has_cloud:
+    if run.proxy is None and not run.has_cloud():
         return None, [], ('offline: no cloud and no --catalog-dir, so no '
                           'schema or metadef checks')
     try:
