@@ -21,6 +21,7 @@ import testtools
 from osc_imagetools import cloud
 from osc_imagetools.cloud import upload
 from osc_imagetools.prepare import report
+from osc_imagetools.v1 import base
 from osc_imagetools.v1 import prepare
 from tests.unit import test_imagefile_corpus as corpus_mod
 from tests.unit.v1.prepare_base import CommandTestCase
@@ -532,3 +533,82 @@ class TestUploadModule(testtools.TestCase):
                                 sleep=lambda s: None,
                                 clock=lambda: next(ticks))
         self.assertIn('still queued', str(exc))
+
+
+class TestOptionChecks(CommandTestCase):
+    """The option checks raise UsageError and change nothing; the request
+    carries what they computed (the effective --output)."""
+
+    def parse(self, *argv):
+        parser = self.cmd.get_parser('openstack image prepare')
+        return parser.parse_args([str(a) for a in argv])
+
+    def test_checks_do_not_change_the_arguments(self):
+        src = self.corpus.path('vdi')
+        for argv in ((src, '--convert-to', 'qcow2'),
+                     (src, '--convert-to', 'raw', '--output',
+                      os.path.join(self.tmp, 'o.raw'), '--force'),
+                     (src, '--inspect-guest', '--fix-guest', '--output',
+                      os.path.join(self.tmp, 'fixed.vdi')),
+                     (src, '--upload', 'x', '--tag', 't', '--public')):
+            args = self.parse(*argv)
+            before = vars(args).copy()
+            prepare.check_options(args)
+            req = prepare.request_from_args(args)
+            self.assertEqual(before, vars(args), argv)
+            self.assertEqual(prepare.effective_output(args), req.output)
+
+    def test_default_output_is_in_the_request_only(self):
+        src = self.corpus.path('vdi')
+        args = self.parse(src, '--convert-to', 'qcow2')
+        req = prepare.request_from_args(args)
+        self.assertIsNone(args.output)
+        self.assertEqual(os.path.splitext(src)[0] + '.qcow2', req.output)
+        self.assertEqual('qcow2', req.convert_to)
+
+    def test_request_fields(self):
+        args = self.parse(self.corpus.path('raw'), '--upload', 'n',
+                          '--unprotected', '--tag', 'a', '--tag', 'b',
+                          '--store', 's', '--os-distro', 'debian',
+                          '--property', 'k=v', '--min-ram', '0')
+        req = prepare.request_from_args(args)
+        self.assertEqual(('n', False, ('a', 'b'), ('s',), 0),
+                         (req.name, req.protected, req.tags, req.stores,
+                          req.min_ram))
+        self.assertEqual({'os_distro': 'debian', 'k': 'v'}, req.properties)
+        self.assertTrue(req.upload)
+        self.assertFalse(req.guest)
+
+    def test_each_check_raises_usage_error(self):
+        raw = self.corpus.path('raw')
+        for check, argv, expected in (
+                (prepare.check_upload_options, ('--unprotected',),
+                 '--protected/--unprotected needs --upload NAME'),
+                (prepare.check_upload_options,
+                 ('--upload', 'x', '--store', 'a', '--store', 'b'),
+                 'several --store need --import-method glance-direct'),
+                (prepare.check_guest_options, ('--in-place',),
+                 '--in-place needs --inspect-guest --fix-guest'),
+                (prepare.check_output, ('--output', 'o'),
+                 '--output needs --convert-to'),
+                (prepare.check_output, ('--inspect-guest', '--fix-guest'),
+                 '--fix-guest on an image file fixes a copy'),
+                (prepare.check_output, ('--convert-to', 'raw', '--output',
+                                        raw),
+                 'the converted file would overwrite')):
+            args = self.parse(raw, *argv)
+            before = vars(args).copy()
+            exc = self.assertRaises(base.UsageError, check, args)
+            self.assertIn(expected, str(exc))
+            self.assertEqual(before, vars(args))
+
+    def test_check_writable(self):
+        path = os.path.join(self.tmp, 'exists')
+        open(path, 'w').close()
+        prepare.check_writable(path, True, '--output')
+        exc = self.assertRaises(base.UsageError, prepare.check_writable,
+                                path, False, '--output')
+        self.assertEqual('--output %s exists (use --force to overwrite)'
+                         % path, str(exc))
+        self.assertRaises(base.UsageError, prepare.check_writable,
+                          os.path.join(self.tmp, 'no', 'x'), True, '--m')
