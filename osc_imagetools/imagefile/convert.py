@@ -14,15 +14,16 @@ import subprocess
 import tempfile
 
 from osc_imagetools import commandlog
+from osc_imagetools import constants
 from osc_imagetools import filemode
 from osc_imagetools.imagefile import inspect
 
 PACKAGE_HINT = 'install the qemu-utils package (qemu-img in RPM distributions)'
 
-# Glance disk_format -> file name extension of a converted file
-EXTENSIONS = {'raw': 'raw', 'qcow2': 'qcow2', 'vmdk': 'vmdk', 'vdi': 'vdi',
-              'vhd': 'vhd', 'vhdx': 'vhdx'}
-TARGETS = tuple(EXTENSIONS)
+# Glance disk_format -> file name extension of a converted file (each
+# target format is its own extension)
+TARGETS = constants.CONVERT_TARGETS
+EXTENSIONS = {target: target for target in TARGETS}
 
 # formats ``qemu-img check`` knows (it refuses raw, vpc and iso)
 CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})

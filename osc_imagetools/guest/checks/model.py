@@ -5,9 +5,11 @@ of a run. Check functions build their row with :func:`ok`, :func:`warn`,
 
 import dataclasses
 
+from osc_imagetools import constants
+
 PASS, WARN, FAIL, FIXED, NA = 'pass', 'warn', 'fail', 'fixed', 'n-a'
 STATUSES = (PASS, WARN, FAIL, FIXED, NA)
-COLUMNS = ('Check', 'Status', 'Path', 'Detail', 'Fix')
+COLUMNS = constants.GUEST_COLUMNS
 
 
 @dataclasses.dataclass

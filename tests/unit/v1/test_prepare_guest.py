@@ -1,7 +1,7 @@
 """``image prepare``'s guest options, on the command class.
 
 The app and the image proxy are the spec'd fakes of
-test_prepare_command; the guests are real root trees
+tests/unit/v1/prepare_base.py; the guests are real root trees
 (tests/unit/guest/trees.py), read and fixed by the real engine. The image
 file libguestfs opens is exercised in tests/functional/test_prepare_guest.py;
 here only its absence is (a PATH without guestfish).
@@ -12,12 +12,12 @@ import os
 
 import fixtures
 
-from osc_imagetools.v1 import prepare
+from osc_imagetools import constants
 from tests.unit.guest import trees
-from tests.unit import test_prepare_command as cmd_tests
+from tests.unit.v1 import prepare_base
 
 
-class GuestCommandTestCase(cmd_tests.CommandTestCase):
+class GuestCommandTestCase(prepare_base.CommandTestCase):
 
     def tree(self, builder, name='root'):
         return builder(os.path.join(self.tmp, name))
@@ -281,7 +281,7 @@ class TestGuestOnly(GuestCommandTestCase):
         self.assertEqual(1, rc)
         rows = self.row()
         self.assertIsInstance(rows, list)
-        self.assertEqual(list(prepare.GUEST_COLUMNS), list(rows[0]))
+        self.assertEqual(list(constants.GUEST_COLUMNS), list(rows[0]))
         by_id = {r['Check']: r for r in rows}
         self.assertEqual('fail', by_id['linux.udev-persistent-net']['Status'])
         self.assertEqual('/etc/udev/rules.d/70-persistent-net.rules',
