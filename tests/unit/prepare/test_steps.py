@@ -1,5 +1,5 @@
 """The steps of the prepare pipeline, run on real images made with
-qemu-img (tests.unit.test_imagefile_corpus), offline: no cloud."""
+qemu-img (tests.unit.imagefile.corpus), offline: no cloud."""
 
 import io
 import os
