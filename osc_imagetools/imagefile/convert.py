@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from osc_imagetools import commandlog
+from osc_imagetools import errors
 from osc_imagetools import filemode
 from osc_imagetools.imagefile import inspect
 
@@ -31,7 +32,7 @@ CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
 PERCENT = re.compile(rb'\((\d+(?:\.\d+)?)/100%\)')
 
 
-class ConvertError(Exception):
+class ConvertError(errors.OperationError):
     """qemu-img is missing or failed; one line."""
 
 

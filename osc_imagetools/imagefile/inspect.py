@@ -40,6 +40,8 @@ import struct
 
 from oslo_utils.imageutils import format_inspector
 
+from osc_imagetools import errors
+
 CHUNK_SIZE = 64 * 1024
 # The first block fed to the inspector: the largest window its VMDK
 # inspector ever reads a text descriptor from (1 MiB - 1 bytes). The
@@ -101,7 +103,7 @@ QCOW2_EXTENDED_L2 = 1 << 4
 QCOW_CRYPT = {1: 'AES', 2: 'LUKS'}
 
 
-class InspectError(Exception):
+class InspectError(errors.InputError):
     """The file cannot be read (missing, a directory, no permission)."""
 
 

@@ -41,6 +41,7 @@ import collections
 import json
 import re
 
+from osc_imagetools import errors
 from osc_imagetools.validation import catalog as catalog_mod
 from osc_imagetools.validation import nova as nova_mod
 from osc_imagetools.validation import rules as rules_mod
@@ -87,7 +88,7 @@ Finding = collections.namedtuple(
 Finding.__doc__ = """One problem: the output row of ``image validate``."""
 
 
-class UnknownRuleError(ValueError):
+class UnknownRuleError(errors.InputError):
     """``ignore`` names a rule id that does not exist."""
 
 

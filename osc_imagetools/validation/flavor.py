@@ -37,6 +37,8 @@ import re
 
 from oslo_utils import strutils
 
+from osc_imagetools import errors
+
 from osc_imagetools.validation.nova import parse_cpu_spec
 
 NOVA_VERSION = '34.0.0'
@@ -173,8 +175,12 @@ _STR_PROPS = ('hw_cpu_realtime_mask', 'hw_mem_page_size', 'hw_machine_type',
               'hw_video_model', 'hw_virtio_packed_ring')
 
 
-class FlavorError(ValueError):
-    """A flavor description that cannot be read (one line)."""
+class FlavorError(errors.OperationError, ValueError):
+    """A flavor description that cannot be read (one line).
+
+    An operation error (exit 1): flavors read from the cloud that make no
+    sense. ``image validate`` reports the same error in a ``--flavor-file``
+    as an input error (exit 2), prefixed with the file's name."""
 
 
 # -- flavors -----------------------------------------------------------------
