@@ -132,7 +132,7 @@ class SyncMetadefs(base.Lister):
         if args.dry_run:
             for p in plans:
                 for change in p.writes:
-                    change.result = 'dry-run'
+                    change.dry_run()
         else:
             metadefs.apply(proxy, plans)
         self._report(plans, args.dry_run)

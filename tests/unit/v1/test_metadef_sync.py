@@ -141,8 +141,8 @@ class TestClosingLine(utils.TestCommand):
 
     def test_failures_last_line(self):
         plans = self.plans(protected=False, mode=plan.OVERWRITE)
-        plans[0].changes[0].result = 'ok'
-        plans[0].changes[1].result = 'failed: 500 boom'
+        plans[0].changes[0].done()
+        plans[0].changes[1].fail('500 boom')
         lines, rc = self.report(plans, dry_run=False)
         self.assertEqual(['1 of 2 changes failed'], lines)
         self.assertEqual(1, rc)
@@ -152,7 +152,7 @@ class TestClosingLine(utils.TestCommand):
         plans += self.plans(protected=True, mode=plan.OVERWRITE)
         plans[1].namespace = 'Other'
         for change in plans[0].writes:
-            change.result = 'failed: 500 boom'
+            change.fail('500 boom')
         lines, rc = self.report(plans, dry_run=False)
         self.assertEqual(['0 change(s) made, 2 skipped: protected '
                           'namespace(s) Other (use --allow-protected)',
@@ -162,7 +162,7 @@ class TestClosingLine(utils.TestCommand):
     def test_all_made(self):
         plans = self.plans(protected=False, mode=plan.OVERWRITE)
         for change in plans[0].writes:
-            change.result = 'ok'
+            change.done()
         lines, rc = self.report(plans, dry_run=False)
         self.assertEqual(['2 change(s) made'], lines)
         self.assertEqual(0, rc)
