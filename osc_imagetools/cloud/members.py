@@ -228,7 +228,7 @@ def resolve_project(conn, value, caller):
 
     Keystone lets an admin look names up; a member gets 403 for any project
     but its own. So for a member, a value that looks like an ID
-    (:func:`osc_imagetools.sharing.looks_like_id`) is used as given
+    (:func:`osc_imagetools.ids.looks_like_id`) is used as given
     without asking, and a name Keystone refuses is an error: used as an ID
     it would silently match nothing. An admin's values are all checked.
     """

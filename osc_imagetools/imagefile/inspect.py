@@ -542,17 +542,27 @@ def _boot_sector_filesystem(sector):
     return None
 
 
+def content_agrees(detected, declared):
+    """Whether content of disk_format ``detected`` may be declared
+    ``declared``: the same format, or raw-looking content declared as a
+    format the inspector cannot recognise (ami, aki, ari, ploop...), which
+    is Glance's own rule at upload (``glance/location.py``: raw content
+    passes for any disk_format outside format_inspector's formats). The one
+    place this rule is written (``image validate --file`` and ``image
+    prepare`` use it)."""
+    if declared == detected:
+        return True
+    return detected == 'raw' and declared not in INSPECTABLE
+
+
 def declared_mismatch(info, declared):
     """Why ``declared`` (a disk_format given by the user) disagrees with the
-    content, or None when it agrees.
+    content, or None when it agrees (:func:`content_agrees`).
 
     Catches what Glance 33 lets through: a qcow2 (or any other recognised
     format) uploaded as ``raw``.
     """
-    if not declared or declared == info.format:
-        return None
-    if info.format == 'raw' and declared not in INSPECTABLE:
-        # ami/aki/ari/ploop: the inspector cannot recognise them
+    if not declared or content_agrees(info.format, declared):
         return None
     return ('disk_format %s was given but the content of %s is %s'
             % (declared, os.path.basename(info.path), info.format))

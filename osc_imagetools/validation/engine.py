@@ -80,8 +80,13 @@ ERRORS_ON_NOVA_ACCEPTED = {
         RULE_FILE_FORMAT, RULE_FILE_UNSAFE),
 }
 
-# disk formats whose content an inspector cannot tell from raw data
-RAW_LOOKING = frozenset(('raw', 'ami', 'aki', 'ari', 'ploop'))
+
+def _content_agrees(detected, declared):
+    # the one rule (imagefile.inspect), imported when a file is checked:
+    # it loads oslo.utils' format_inspector
+    from osc_imagetools.imagefile import inspect
+    return inspect.content_agrees(detected, declared)
+
 
 Finding = collections.namedtuple(
     'Finding', 'image property value severity rule message')
@@ -310,8 +315,7 @@ class Validator:
         if declared in (None, ''):
             add(WARNING, RULE_FILE_FORMAT,
                 'no disk_format given; %s is %s' % (what, detected))
-        elif declared != detected and not (
-                detected == 'raw' and declared in RAW_LOOKING):
+        elif not _content_agrees(detected, declared):
             add(ERROR, RULE_FILE_FORMAT,
                 'disk_format is %s but %s is %s' % (declared, what, detected),
                 declared)
