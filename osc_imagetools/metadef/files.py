@@ -204,8 +204,7 @@ def unwritable_dir(path):
             break
         probe = parent
     if not os.path.isdir(probe):
-        return os.strerror(errno.ENOTDIR) + (
-            '' if probe == os.path.abspath(path) else ': %s' % probe)
+        return os.strerror(errno.ENOTDIR)
     if not os.access(probe, os.W_OK | os.X_OK):
         return os.strerror(errno.EACCES)
     return None

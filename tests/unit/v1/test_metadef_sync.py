@@ -57,6 +57,13 @@ class TestArguments(utils.TestCommand):
         self.assert_usage('namespace Nope::Nope is in none of the files',
                           base.GLANCE_METADEFS, '--namespace', 'Nope::Nope')
 
+    def test_unwritable_export_directory(self):
+        blocker = os.path.join(self.tmp, 'file')
+        with open(blocker, 'w') as f:
+            f.write('x')
+        self.assert_usage('cannot write --export directory %s: Not a '
+                          'directory' % blocker, '--export', blocker)
+
     def test_modes_exclusive(self):
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
         self.assertRaises(SystemExit, self.parser.parse_args,

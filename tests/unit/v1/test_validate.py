@@ -132,6 +132,24 @@ class TestValidateCommand(utils.TestCommand):
             self.assertEqual(1, err.count('\n'), err)
         self.app.prepare_to_run_command.assert_not_called()
 
+    def test_unwritable_and_unreadable_catalog_dir_exit_alike(self):
+        # a file where the directory should be: neither read nor written
+        blocker = os.path.join(self.tmp, 'file')
+        with open(blocker, 'w') as f:
+            f.write('x')
+        for argv, expected in (
+                (('--catalog-dir', blocker, '--property', 'a=b'),
+                 'catalog directory %s does not exist' % blocker),
+                (('--save-catalog', os.path.join(blocker, 'sub')),
+                 'cannot write catalog directory %s/sub: Not a directory'
+                 % blocker)):
+            self.app.stderr = io.StringIO()
+            self.assertEqual(base.EXIT_USAGE, self.run_cmd(*argv), argv)
+            self.assertEqual('openstack image validate: error: %s\n'
+                             % expected, self.app.stderr.getvalue())
+        # found before the cloud is asked anything
+        self.app.prepare_to_run_command.assert_not_called()
+
     def test_noun(self):
         self.assertEqual('images', validate._noun(3, 0))
         self.assertEqual('image', validate._noun(1, 0))
