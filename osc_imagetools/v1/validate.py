@@ -234,38 +234,14 @@ class ValidateImage(base.Lister):
         images, problems = got.get('images', ([], []))
         return catalog[0], catalog[1], images, problems, flavors
 
-    def _read_flavor_file(self, args):
+    @staticmethod
+    def _read_flavor_file(args):
         """``(flavors, problems)`` from --flavor-file (those --flavor
         names, or all)."""
-        import json
-
-        import yaml
-
         from osc_imagetools.cloud import flavors as cloud_flavors
         from osc_imagetools.validation import flavor
-        path = args.flavor_file
-        try:
-            with open(path, encoding='utf-8') as fh:
-                text = fh.read()
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = yaml.safe_load(text)
-            found = flavor.normalize_flavors(data)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise base.UsageError('cannot read --flavor-file %s: %s'
-                                  % (path, exc.strerror or exc))
-        except yaml.YAMLError as exc:
-            raise base.UsageError('--flavor-file %s is neither JSON nor '
-                                  'YAML: %s' % (path, ' '.join(
-                                      str(exc).split())))
-        except flavor.FlavorError as exc:
-            # the same error from the cloud's answer is exit 1; from the
-            # user's file, input (exit 2)
-            raise base.UsageError('--flavor-file %s: %s' % (path, exc))
-        if not found:
-            raise base.UsageError('--flavor-file %s holds no flavor' % path)
-        return cloud_flavors.select(found, args.flavors)
+        return cloud_flavors.select(flavor.read_flavor_file(args.flavor_file),
+                                    args.flavors)
 
     def _summarize(self, units, problems, noun, strict, quiet):
         """Count failed units (an image or a property set: a list of

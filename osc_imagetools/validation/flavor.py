@@ -236,6 +236,42 @@ def normalize_flavors(data):
     return [normalize_flavor(item) for item in items]
 
 
+class FlavorFileError(errors.InputError):
+    """A ``--flavor-file`` that cannot be read, parsed or understood: bad
+    input (exit 2), whereas the same :class:`FlavorError` in flavors the
+    cloud returned is exit 1."""
+
+
+def read_flavor_file(path):
+    """The normalized flavors of a flavor file: JSON (or YAML) as
+    ``openstack flavor show -f json`` or ``openstack flavor list --long -f
+    json`` print them, one flavor or a list; :class:`FlavorFileError`
+    otherwise, or when it holds none."""
+    import json
+
+    import yaml
+
+    try:
+        with open(path, encoding='utf-8') as fh:
+            text = fh.read()
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = yaml.safe_load(text)
+        found = normalize_flavors(data)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlavorFileError('cannot read --flavor-file %s: %s'
+                              % (path, exc.strerror or exc)) from None
+    except yaml.YAMLError as exc:
+        raise FlavorFileError('--flavor-file %s is neither JSON nor YAML: %s'
+                              % (path, ' '.join(str(exc).split()))) from None
+    except FlavorError as exc:
+        raise FlavorFileError('--flavor-file %s: %s' % (path, exc)) from None
+    if not found:
+        raise FlavorFileError('--flavor-file %s holds no flavor' % path)
+    return found
+
+
 # -- reading values as Nova reads them ---------------------------------------
 # (CPU specs: nova.parse_cpu_spec, shared with the property checks)
 def image_properties(image):
