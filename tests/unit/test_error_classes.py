@@ -38,7 +38,8 @@ def classes():
         # the work was attempted and failed
         cloud.CloudError: 1,
         upload.UploadError: 1,
-        flavor.FlavorError: 1,  # the cloud's flavors; a file's: 2 (v1)
+        flavor.FlavorError: 1,  # in the cloud's flavors
+        flavor.FlavorFileError: 2,  # a --flavor-file
         convert.ConvertError: 1,
         roots.GuestError: 1,
         fish.FishError: 1,
