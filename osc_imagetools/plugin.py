@@ -19,27 +19,15 @@ DEFAULT_API_VERSION = '1'
 API_VERSION_OPTION = 'os_imagetools_api_version'
 API_NAME = 'imagetools'
 API_VERSIONS = {
-    '1': 'osc_imagetools.plugin.Client',
+    '1': 'osc_imagetools.cloud.client.Client',
 }
 
 
-class Client:
-    """What ``client_manager.imagetools`` returns.
-
-    The commands talk to Glance through openstacksdk; this object only hands
-    out the shared SDK connection so that the plugin contract is complete.
-    """
-
-    def __init__(self, sdk_connection):
-        self.sdk_connection = sdk_connection
-
-    @property
-    def image(self):
-        return self.sdk_connection.image
-
-
 def make_client(instance):
-    """Return the imagetools client for OSC's ClientManager."""
+    """Return the imagetools client for OSC's ClientManager: the project's
+    :class:`osc_imagetools.cloud.client.Client` over OSC's SDK connection
+    (imported here, not at module level: OSC imports this module on every
+    call). Nothing is contacted until a command asks for a proxy."""
     version = instance._api_version[API_NAME]
     if version not in API_VERSIONS:
         # osc_lib would raise a less precise error later on
@@ -47,7 +35,10 @@ def make_client(instance):
             'imagetools API version %s is not supported (use one of %s)'
             % (version, ', '.join(sorted(API_VERSIONS))))
     LOG.debug('Instantiating imagetools client (API version %s)', version)
-    return Client(instance.sdk_connection)
+    from osc_imagetools.cloud import client
+
+    return client.Client(lambda: instance.sdk_connection,
+                         auth_ref=lambda: instance.auth_ref)
 
 
 class MaskSecretOptions(logging.Filter):

@@ -19,6 +19,8 @@ Pure apart from reading the profile files; import inside ``take_action``.
 import dataclasses
 import os
 
+from osc_imagetools import errors
+
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'data', 'profiles')
 SUFFIXES = ('.yaml', '.yml')
@@ -41,7 +43,7 @@ PROFILE_SCHEMA = {
 }
 
 
-class ProfileError(ValueError):
+class ProfileError(errors.InputError):
     """A bad profile file or an unknown profile name (one line)."""
 
 

@@ -21,6 +21,8 @@ at its top level (``disk_format``, ``container_format``, ``min_disk``, ...).
 import json
 import os
 
+from osc_imagetools import errors
+
 # core attributes a manifest may carry at its top level next to "properties"
 MANIFEST_ATTRIBUTES = ('name', 'disk_format', 'container_format', 'min_disk',
                        'min_ram', 'visibility', 'protected', 'tags',
@@ -29,7 +31,7 @@ MANIFEST_ATTRIBUTES = ('name', 'disk_format', 'container_format', 'min_disk',
 MANIFEST_VIRTUAL_SIZE = ('virtual_size', 'virtual size')
 
 
-class PropertyError(ValueError):
+class PropertyError(errors.InputError):
     """Malformed property input (one line; the commands exit 2)."""
 
 

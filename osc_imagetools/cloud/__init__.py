@@ -12,13 +12,21 @@ Import this module only inside ``take_action``: it pulls in keystoneauth
 and openstacksdk pieces that OSC does not load for other commands.
 
 Errors become :class:`CloudError`, whose ``str()`` is one line fit for
-stderr or a ``Result`` column.
+stderr or a ``Result`` column; it is an
+:class:`osc_imagetools.errors.OperationError` (exit code 1), which the
+command base reports.
+
+Nothing in this package knows about cliff or OSC: the commands reach it
+through ``client_manager.imagetools``, a :class:`.client.Client` built by
+:func:`osc_imagetools.plugin.make_client` over OSC's SDK connection.
 """
 
 import html
 import re
 
 from keystoneauth1 import exceptions as ks_exc
+
+from osc_imagetools import errors
 
 # Retries (keystoneauth does them; see image_proxy): a request that could
 # not connect, or was reset, and an answer in RETRIABLE_STATUS_CODES are sent
@@ -37,7 +45,7 @@ IDEMPOTENT = frozenset(('GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'))
 MAX_PAGE = 1000
 
 
-class CloudError(Exception):
+class CloudError(errors.OperationError):
     """A failed request, as one line: ``<status>: <message>``."""
 
     def __init__(self, message, status=None):
@@ -88,8 +96,7 @@ def request(proxy, method, path, ok=(200,), **kwargs):
         resp = proxy.request(path, method, **kwargs)
     except ks_exc.ClientException as exc:
         # connection refused, timeouts, 401 from keystone, missing endpoint...
-        raise CloudError(_ks_message(exc),
-                         getattr(exc, 'http_status', None)) from None
+        raise ks_error(exc) from None
     if resp.status_code not in ok:
         raise CloudError(response_message(resp), resp.status_code)
     return resp
@@ -101,6 +108,12 @@ def replayable(method, data=None):
     stream)."""
     return (method.upper() in IDEMPOTENT
             and (data is None or isinstance(data, (bytes, str))))
+
+
+def ks_error(exc):
+    """The :class:`CloudError` for a keystoneauth exception (worded by
+    :func:`_ks_message`, its HTTP status kept)."""
+    return CloudError(_ks_message(exc), getattr(exc, 'http_status', None))
 
 
 def _ks_message(exc):
@@ -161,18 +174,16 @@ def set_retries(proxy):
     return proxy
 
 
-def image_proxy(app):
-    """The SDK image proxy of OSC's shared connection, with the retry
+def connect_image(conn):
+    """The image proxy of the SDK connection ``conn``, with the retry
     policy of :func:`set_retries` (endpoint discovery happens here, so its
     failures become :class:`CloudError` too)."""
     from openstack import exceptions as sdk_exc
 
-    conn = app.client_manager.sdk_connection
     try:
         return set_retries(conn.image)
     except ks_exc.ClientException as exc:
-        raise CloudError(_ks_message(exc),
-                         getattr(exc, 'http_status', None)) from None
+        raise ks_error(exc) from None
     except sdk_exc.ServiceDiscoveryException as exc:
         # openstacksdk's words name neither the cause nor the URL it tried
         # (an image endpoint override that does not answer its version
@@ -184,3 +195,14 @@ def image_proxy(app):
         raise CloudError('cannot reach the image service%s: %s'
                          % (' at %s' % where if where else '',
                             ' '.join(str(exc).split()))) from None
+
+
+def image_proxy(app):
+    """Deprecated: ``connect_image(app.client_manager.sdk_connection)``.
+
+    Kept only for ``v1/prepare.py`` until it asks
+    ``client_manager.imagetools`` (or ``ExitCodeMixin.image_proxy()``)
+    like the other commands; the one place in this package that knows
+    the cliff app (allowed by name in tests/unit/cloud/test_seam.py).
+    """
+    return connect_image(app.client_manager.sdk_connection)

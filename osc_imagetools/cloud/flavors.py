@@ -116,13 +116,12 @@ def fetch_flavors(proxy, refs=()):
     return found, problems, lookup.requests
 
 
-def compute_proxy(app):
-    """The SDK compute proxy of OSC's connection; a cloud without a compute
-    endpoint is a :class:`~osc_imagetools.cloud.CloudError`."""
+def connect_compute(conn):
+    """The compute proxy of the SDK connection ``conn``; a cloud without a
+    compute endpoint is a :class:`~osc_imagetools.cloud.CloudError`."""
     from keystoneauth1 import exceptions as ks_exc
     from openstack import exceptions as sdk_exc
 
-    conn = app.client_manager.sdk_connection
     try:
         proxy = conn.compute
         # openstacksdk hands out a stand-in that raises on first use when

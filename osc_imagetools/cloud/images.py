@@ -10,9 +10,8 @@ The JSON is kept raw: openstacksdk's ``Image.to_dict()`` turns ``'yes'``
 into ``True``, which would hide exactly what a validator must see.
 """
 
-import re
-
 from osc_imagetools import cloud
+from osc_imagetools.ids import looks_like_id
 
 IMAGES = '/images'
 # Filter values travel in the query string: keep each request well under
@@ -22,7 +21,6 @@ BATCH_CHARS = 2500
 # status (the default listing hides community images of other projects
 # and pending shares, which a name or ID given by the user may still be).
 SEE_ALL = {'visibility': 'all', 'member_status': 'all'}
-_UUID = re.compile(r'[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z')
 
 
 def list_images(proxy, owner=None, visibility=None, tags=(),
@@ -41,10 +39,6 @@ def list_images(proxy, owner=None, visibility=None, tags=(),
     if tags:
         params['tag'] = list(tags)
     return list(cloud.paginate(proxy, IMAGES, 'images', params))
-
-
-def looks_like_id(ref):
-    return bool(_UUID.match(ref))
 
 
 def _quote(name):

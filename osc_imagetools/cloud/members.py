@@ -30,6 +30,7 @@ import random
 import time
 
 from osc_imagetools import cloud
+from osc_imagetools import errors
 from osc_imagetools.sharing import STATUSES
 
 LOG = logging.getLogger(__name__)
@@ -203,16 +204,11 @@ class Caller:
         self.is_admin = is_admin
 
     @classmethod
-    def of(cls, app):
-        from keystoneauth1 import exceptions as ks_exc
-        try:
-            ref = app.client_manager.auth_ref
-        except ks_exc.ClientException as exc:
-            raise cloud.CloudError(cloud._ks_message(exc),
-                                   getattr(exc, 'http_status', None)) from None
+    def from_auth_ref(cls, ref):
+        """The caller of keystoneauth's ``AccessInfo`` ``ref`` (``None``:
+        a bare token and endpoint, ``--os-auth-type admin_token``: we
+        cannot tell whose it is; --project must say it)."""
         if ref is None:
-            # a bare token and endpoint (--os-auth-type admin_token): we
-            # cannot tell whose it is; --project must say it
             return cls(None)
         # Glance's default policy: "context_is_admin" is role:admin, and an
         # admin's image listing ignores member_status.
@@ -221,18 +217,18 @@ class Caller:
                    'admin' in roles)
 
 
-class UnresolvedProject(cloud.CloudError):
+class UnresolvedProject(errors.InputError):
     """A ``--project``/``--owner`` value that names no project we can use:
     bad input (exit code 2), not a failure of the cloud."""
 
 
-def resolve_project(app, value, caller):
+def resolve_project(conn, value, caller):
     """The project ID for a ``--project``/``--owner`` ``value`` (ID or
     name), or :class:`UnresolvedProject`.
 
     Keystone lets an admin look names up; a member gets 403 for any project
     but its own. So for a member, a value that looks like an ID
-    (:func:`osc_imagetools.sharing.looks_like_id`) is used as given
+    (:func:`osc_imagetools.ids.looks_like_id`) is used as given
     without asking, and a name Keystone refuses is an error: used as an ID
     it would silently match nothing. An admin's values are all checked.
     """
@@ -254,7 +250,6 @@ def resolve_project(app, value, caller):
         return value
     from openstack import exceptions as sdk_exc
     try:
-        conn = app.client_manager.sdk_connection
         return conn.identity.find_project(value, ignore_missing=False).id
     except sdk_exc.ForbiddenException:
         if sharing.looks_like_id(value):

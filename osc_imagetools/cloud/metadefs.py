@@ -189,12 +189,6 @@ def delete_association(proxy, namespace, name):
 
 # -- carrying out a plan ---------------------------------------------------
 
-def _failed(exc, step=None):
-    if step:
-        return 'failed: %s: %s' % (step, exc)
-    return 'failed: %s' % exc
-
-
 def _child(proxy, change):
     ns, name, body = change.namespace, change.name, change.body
     if change.kind in (mplan.PROPERTY, mplan.OBJECT):
@@ -218,16 +212,16 @@ def _run(change, func, step=None):
     try:
         func()
     except cloud.CloudError as exc:
-        change.result = _failed(exc, step)
+        change.fail(exc, step)
         return False
-    change.result = 'ok'
+    change.done()
     return True
 
 
 def apply_namespace(proxy, nsplan):
-    """Carry out one namespace's plan; every write's ``result`` becomes
-    ``ok`` or ``failed: <status> <message>``. A failed write does not stop
-    the others."""
+    """Carry out one namespace's plan; every write is ``done()`` or
+    ``fail()``-ed (``result`` ``ok`` or ``failed: <status> <message>``). A
+    failed write does not stop the others."""
     if nsplan.blocked or not nsplan.writes:
         return
     own = nsplan.own
@@ -244,7 +238,7 @@ def apply_namespace(proxy, nsplan):
             update_namespace(proxy, name, fields)
         except cloud.CloudError as exc:
             for change in nsplan.writes:
-                change.result = _failed(exc, 'unprotect')
+                change.fail(exc, 'unprotect')
             return
         unprotected = True
     if own.action == mplan.DELETE:
@@ -258,16 +252,19 @@ def apply_namespace(proxy, nsplan):
     if new_tags:
         try:
             add_tags(proxy, name, [c.name for c in new_tags])
-            result = 'ok'
+            refused = None
         except cloud.CloudError as exc:
-            result = _failed(exc)
+            refused = exc
         for change in new_tags:
-            change.result = result
+            if refused is None:
+                change.done()
+            else:
+                change.fail(refused)
     # the namespace's own fields last: a namespace that becomes protected
     # is protected after its children changed
     if unprotected and not nsplan.fields.get('protected'):
         if own.action == mplan.UPDATE:
-            own.result = 'ok'  # the unprotect step wrote the new fields
+            own.done()  # the unprotect step wrote the new fields
         return
     if own.action == mplan.UPDATE:
         _run(own, lambda: update_namespace(proxy, name, nsplan.fields))

@@ -37,6 +37,7 @@ import time
 import uuid
 
 from osc_imagetools import commandlog
+from osc_imagetools import errors
 from osc_imagetools.guest import roots
 
 PACKAGE_HINT = ('install the libguestfs-tools package '
@@ -50,7 +51,7 @@ COMMAND_TIMEOUT = 300
 _use_tcg = False
 
 
-class FishError(Exception):
+class FishError(errors.OperationError):
     """A guestfish command failed (``str()``: libguestfs' message)."""
 
 

@@ -21,6 +21,8 @@ import os
 import posixpath
 import stat as stat_mod
 
+from osc_imagetools import errors
+
 # Linux gives up after 40 symlinks in one lookup (ELOOP); so do we.
 MAX_SYMLINKS = 40
 # Configuration and package-database files are small; a guard against
@@ -28,7 +30,7 @@ MAX_SYMLINKS = 40
 MAX_READ = 64 * 1024 * 1024
 
 
-class GuestError(Exception):
+class GuestError(errors.OperationError):
     """The guest cannot be opened, read or written; ``str()`` is one line."""
 
 

@@ -15,6 +15,7 @@ import tempfile
 
 from osc_imagetools import commandlog
 from osc_imagetools import constants
+from osc_imagetools import errors
 from osc_imagetools import filemode
 from osc_imagetools.imagefile import inspect
 
@@ -32,7 +33,7 @@ CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
 PERCENT = re.compile(rb'\((\d+(?:\.\d+)?)/100%\)')
 
 
-class ConvertError(Exception):
+class ConvertError(errors.OperationError):
     """qemu-img is missing or failed; one line."""
 
 

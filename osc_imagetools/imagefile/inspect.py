@@ -40,6 +40,8 @@ import struct
 
 from oslo_utils.imageutils import format_inspector
 
+from osc_imagetools import errors
+
 CHUNK_SIZE = 64 * 1024
 # The first block fed to the inspector: the largest window its VMDK
 # inspector ever reads a text descriptor from (1 MiB - 1 bytes). The
@@ -101,7 +103,7 @@ QCOW2_EXTENDED_L2 = 1 << 4
 QCOW_CRYPT = {1: 'AES', 2: 'LUKS'}
 
 
-class InspectError(Exception):
+class InspectError(errors.InputError):
     """The file cannot be read (missing, a directory, no permission)."""
 
 
@@ -540,17 +542,27 @@ def _boot_sector_filesystem(sector):
     return None
 
 
+def content_agrees(detected, declared):
+    """Whether content of disk_format ``detected`` may be declared
+    ``declared``: the same format, or raw-looking content declared as a
+    format the inspector cannot recognise (ami, aki, ari, ploop...), which
+    is Glance's own rule at upload (``glance/location.py``: raw content
+    passes for any disk_format outside format_inspector's formats). The one
+    place this rule is written (``image validate --file`` and ``image
+    prepare`` use it)."""
+    if declared == detected:
+        return True
+    return detected == 'raw' and declared not in INSPECTABLE
+
+
 def declared_mismatch(info, declared):
     """Why ``declared`` (a disk_format given by the user) disagrees with the
-    content, or None when it agrees.
+    content, or None when it agrees (:func:`content_agrees`).
 
     Catches what Glance 33 lets through: a qcow2 (or any other recognised
     format) uploaded as ``raw``.
     """
-    if not declared or declared == info.format:
-        return None
-    if info.format == 'raw' and declared not in INSPECTABLE:
-        # ami/aki/ari/ploop: the inspector cannot recognise them
+    if not declared or content_agrees(info.format, declared):
         return None
     return ('disk_format %s was given but the content of %s is %s'
             % (declared, os.path.basename(info.path), info.format))

@@ -6,12 +6,14 @@ The file format is the one glance ships in ``etc/metadefs/*.json`` and
 ``objects`` and ``tags`` nested.
 """
 
+import errno
 import hashlib
 import json
 import os
 import re
 import tempfile
 
+from osc_imagetools import errors
 from osc_imagetools import filemode
 
 # Order of the keys in a written file: glance's own files use this order.
@@ -30,7 +32,7 @@ SERVER_FIELDS = frozenset(('created_at', 'updated_at', 'self', 'schema',
                            'owner'))
 
 
-class FileError(Exception):
+class FileError(errors.InputError):
     """A file that cannot be read as metadef JSON (one line)."""
 
     def __init__(self, path, message):
@@ -187,6 +189,25 @@ def write_json(path, doc, sort_keys=False, indent=4):
         except OSError:
             pass
         raise
+
+
+def unwritable_dir(path):
+    """Why files cannot be written into directory ``path`` (created if
+    missing), or ``None``: asked before a command reads the cloud, so an
+    unwritable output directory is an input error like an unreadable input
+    one. What the OS would say (``os.access`` on ``path``, or on the
+    nearest existing parent it would be created in)."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if not os.path.isdir(probe):
+        return os.strerror(errno.ENOTDIR)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return os.strerror(errno.EACCES)
+    return None
 
 
 def write_namespace_file(directory, namespace):

@@ -51,33 +51,60 @@ DIFFERS = 'differs (kept: merge mode)'
 PROTECTED = 'protected (would %s)'
 
 
+OK = 'ok'
+DRY_RUN = 'dry-run'
+FAILED = 'failed: '
+
+
 class Change:
     """One row of the plan: a write to make (``action`` create, update,
     delete), or an ``unchanged``/``skipped`` item. ``body`` is the JSON to
-    send for creates and updates; ``result`` is filled in afterwards;
-    ``detail`` says which fields differ (old -> new) for an item that
-    exists on both sides."""
+    send for creates and updates; ``detail`` says which fields differ (old
+    -> new) for an item that exists on both sides.
 
-    def __init__(self, namespace, kind, name, action, body=None, result='',
-                 detail=''):
+    What became of it is in fields, set by the methods below, from which
+    the printed ``result`` text is derived when it is set: ``failed`` (a
+    write Glance refused), ``kept`` (differs, kept in merge mode),
+    ``protected_skip`` (skipped: its namespace is protected; not a failure,
+    nothing was attempted)."""
+
+    def __init__(self, namespace, kind, name, action, body=None, detail='',
+                 kept=False):
         self.namespace = namespace
         self.kind = kind
         self.name = name
         self.action = action
         self.body = body
-        self.result = result
         self.detail = detail
+        self.failed = False
+        self.kept = kept
+        self.protected_skip = False
+        self.result = DIFFERS if kept else ''
 
     @property
     def is_write(self):
         return self.action in WRITES
 
-    @property
-    def protected_skip(self):
-        """Skipped because its namespace is protected (not a failure,
-        nothing was attempted)."""
-        return self.action == SKIPPED and self.result.startswith(
-            'protected')
+    def done(self):
+        """The write succeeded."""
+        self.failed = False
+        self.result = OK
+
+    def fail(self, reason, step=None):
+        """The write (or its ``step``) failed for ``reason`` (one line)."""
+        self.failed = True
+        self.result = FAILED + ('%s: %s' % (step, reason) if step
+                                else '%s' % reason)
+
+    def dry_run(self):
+        """A dry run: the write is not made."""
+        self.result = DRY_RUN
+
+    def skip_protected(self):
+        """The write is not made: the namespace is protected."""
+        self.result = PROTECTED % self.action
+        self.action = SKIPPED
+        self.protected_skip = True
 
     def row(self):
         return (self.namespace, self.kind, self.name, self.action,
@@ -170,7 +197,7 @@ def _diff(ns, kind, want, have, bodies, mode, out):
         elif want[name] != have[name]:
             detail = diff.describe(have[name], want[name])
             if mode == MERGE:
-                out.append(Change(ns, kind, name, SKIPPED, result=DIFFERS,
+                out.append(Change(ns, kind, name, SKIPPED, kept=True,
                                   detail=detail))
             else:
                 out.append(Change(ns, kind, name, UPDATE, bodies[name],
@@ -191,7 +218,7 @@ def plan_namespace(doc, current, mode=MERGE):
         own = Change(name, NAMESPACE, name, UNCHANGED)
         fields = _put_fields(current, current.get('owner'))
     elif mode == MERGE:
-        own = Change(name, NAMESPACE, name, SKIPPED, result=DIFFERS,
+        own = Change(name, NAMESPACE, name, SKIPPED, kept=True,
                      detail=diff.describe(have['fields'], want['fields']))
         fields = _put_fields(current, current.get('owner'))
     else:
@@ -229,8 +256,7 @@ def block_protected(nsplan):
     """Turn the writes of a protected namespace into ``skipped`` rows."""
     nsplan.blocked = True
     for change in nsplan.writes:
-        change.result = PROTECTED % change.action
-        change.action = SKIPPED
+        change.skip_protected()
 
 
 def plan(desired, current, mode=MERGE, prune=False, allow_protected=False):
@@ -275,7 +301,7 @@ def summary(plans):
         for change in p.changes:
             if change.is_write:
                 total += 1
-                failed += change.result.startswith('failed')
+                failed += change.failed
     return failed, total
 
 
@@ -287,5 +313,5 @@ def skipped(plans):
 
 def kept(plans):
     """The number of differing items kept as they are (merge mode)."""
-    return sum(c.action == SKIPPED and c.result == DIFFERS
+    return sum(c.action == SKIPPED and c.kept
                for p in plans for c in p.changes)

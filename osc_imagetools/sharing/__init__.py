@@ -15,22 +15,10 @@ A *share* is a dict describing one image shared with a project, as
 ``rejected``.
 """
 
-import re
+# the one ID rule, re-exported for the planners (see osc_imagetools.ids)
+from osc_imagetools.ids import looks_like_id  # noqa: F401
 
 STATUSES = ('pending', 'accepted', 'rejected')
-
-# The one rule for "this value is an ID, not a name", for images and
-# projects alike: Glance image IDs are UUIDs (dashed), Keystone's SQL
-# backend makes project IDs of uuid4().hex (32 hex digits, no dashes). A
-# regular expression rather than uuid.UUID(), which also takes "{...}" and
-# "urn:uuid:..." forms that neither service hands out.
-_ID = re.compile(r'[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1'
-                 r'[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}')
-
-
-def looks_like_id(text):
-    """Whether ``text`` has the shape of an image or project ID."""
-    return isinstance(text, str) and _ID.fullmatch(text) is not None
 
 
 def incoming(shares, project):

@@ -13,25 +13,34 @@ WOULD_CHANGE = 'would change'
 FAILED = 'failed: '
 
 
+def fail(row, reason):
+    """Mark ``row`` failed: its ``failed`` field, and the ``Result`` text
+    derived from it (``failed: <reason>``). Counting failures reads the
+    field, never the text."""
+    row['failed'] = True
+    row['Result'] = FAILED + reason
+    return row
+
+
 def _row(share):
     return {'ID': share['id'], 'Name': share.get('name') or '',
             'Owner': share.get('owner') or '',
             'Previous Status': share['status'], 'Status': share['status'],
-            'Result': ''}
+            'Result': '', 'failed': False}
 
 
 def _failed_row(item, reason):
     # an ID-shaped item goes in the ID column, anything else is a name
     is_id = sharing.looks_like_id(item)
-    return {'ID': item if is_id else '', 'Name': '' if is_id else item,
-            'Owner': '', 'Previous Status': '', 'Status': '',
-            'Result': FAILED + reason}
+    return fail({'ID': item if is_id else '', 'Name': '' if is_id else item,
+                 'Owner': '', 'Previous Status': '', 'Status': ''}, reason)
 
 
 class RowPlan:
     """What the member-writing plans have in common: ``rows`` (dicts keyed
-    by :attr:`columns`) and ``writes``, the indexes of the rows still to
-    write; :meth:`record` takes the writes' outcomes."""
+    by :attr:`columns`, plus a ``failed`` field: see :func:`fail`) and
+    ``writes``, the indexes of the rows still to write; :meth:`record`
+    takes the writes' outcomes."""
 
     columns = ()
 
@@ -51,11 +60,11 @@ class RowPlan:
             if reason is None:
                 self.written(row)
             else:
-                row['Result'] = FAILED + reason
+                fail(row, reason)
 
     @property
     def failed(self):
-        return sum(1 for r in self.rows if r['Result'].startswith(FAILED))
+        return sum(1 for r in self.rows if r.get('failed'))
 
     def table(self):
         return self.columns, [tuple(r[c] for c in self.columns)

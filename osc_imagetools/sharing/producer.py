@@ -74,16 +74,17 @@ class MemberPlan(plan.RowPlan):
     def _row(self, target, project, dry_run):
         if target.image is None or target.error:
             image = target.image or {}
-            return {'ID': image.get('id', ''),
-                    'Name': image.get('name') or ('' if image
-                                                  else target.ref),
-                    'Project': project, 'Previous Status': '',
-                    'Status': '', 'Result': FAILED + target.error}
+            return plan.fail({'ID': image.get('id', ''),
+                              'Name': image.get('name') or (
+                                  '' if image else target.ref),
+                              'Project': project, 'Previous Status': '',
+                              'Status': ''}, target.error)
         member = (target.members or {}).get(project)
         before = member['status'] if member else ''
         row = {'ID': target.image['id'],
                'Name': target.image.get('name') or '', 'Project': project,
-               'Previous Status': before, 'Status': before, 'Result': ''}
+               'Previous Status': before, 'Status': before, 'Result': '',
+               'failed': False}
         if (self.action == ADD) == bool(member):
             row['Result'] = UNCHANGED
             return row

@@ -62,13 +62,18 @@ class ExitCodeMixin:
             self.auth_required = True
             self.app.prepare_to_run_command(self)
 
-    def image_proxy(self):
-        """Authenticate if not done yet, then the SDK image proxy of OSC's
-        connection (:func:`osc_imagetools.cloud.image_proxy`)."""
-        from osc_imagetools import cloud
-
+    def cloud(self):
+        """Authenticate if not done yet, then the project's cloud client,
+        ``client_manager.imagetools``
+        (:class:`osc_imagetools.cloud.client.Client`)."""
         self.require_auth()
-        return cloud.image_proxy(self.app)
+        return self.app.client_manager.imagetools
+
+    def image_proxy(self):
+        """Authenticate if not done yet, then the image proxy of the cloud
+        client (retries set, failures worded as
+        :class:`osc_imagetools.cloud.CloudError`)."""
+        return self.cloud().image
 
     def report_failures(self, failed, total, what):
         """Write the closing "N of M ... failed" line and set exit code 1."""

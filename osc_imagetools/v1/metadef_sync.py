@@ -2,8 +2,7 @@
 
 import os
 
-from osc_lib import exceptions
-
+from osc_imagetools import errors
 from osc_imagetools.v1 import base
 
 COLUMNS = ('Namespace', 'Kind', 'Name', 'Action', 'Result', 'Detail')
@@ -78,16 +77,9 @@ class SyncMetadefs(base.Lister):
             raise base.UsageError('--export cannot be combined with '
                                   '--prune, --prefer-new, --overwrite or '
                                   '--allow-protected')
-        from osc_imagetools import cloud
-        try:
-            if args.export:
-                rows = self._export(args)
-            else:
-                rows = self._sync(args)
-        except cloud.CloudError as exc:
-            # one line, e.g. "403 You are not authorized ..."
-            raise exceptions.CommandError(str(exc)) from None
-        return COLUMNS, rows
+        if args.export:
+            return COLUMNS, self._export(args)
+        return COLUMNS, self._sync(args)
 
     # The steps below import the engines and the cloud module when they
     # run: OSC imports this module for every `openstack` call.
@@ -105,12 +97,12 @@ class SyncMetadefs(base.Lister):
         from osc_imagetools.metadef import validate
 
         in_scope = self._scope(args)
-        docs, errors = files.load_paths(args.paths)
-        if errors:
-            for err in errors:
+        docs, unreadable = files.load_paths(args.paths)
+        if unreadable:
+            for err in unreadable:
                 self.app.stderr.write('%s\n' % err)
             raise base.UsageError('%d of the paths cannot be read; nothing '
-                                  'was sent to the cloud' % len(errors))
+                                  'was sent to the cloud' % len(unreadable))
         docs = [(path, doc) for path, doc in docs
                 if not isinstance(doc, dict)
                 or not isinstance(doc.get('namespace'), str)
@@ -129,7 +121,7 @@ class SyncMetadefs(base.Lister):
         if problems:
             for problem in problems:
                 self.app.stderr.write('%s\n' % problem)
-            raise exceptions.CommandError(
+            raise errors.OperationError(
                 '%d problem(s) in the metadef files; nothing was written'
                 % len(problems))
         current = dict(listed) if args.prune else {}
@@ -140,7 +132,7 @@ class SyncMetadefs(base.Lister):
         if args.dry_run:
             for p in plans:
                 for change in p.writes:
-                    change.result = 'dry-run'
+                    change.dry_run()
         else:
             metadefs.apply(proxy, plans)
         self._report(plans, args.dry_run)
@@ -189,6 +181,10 @@ class SyncMetadefs(base.Lister):
         from osc_imagetools.metadef import files
 
         in_scope = self._scope(args)
+        reason = files.unwritable_dir(args.export)
+        if reason:
+            raise base.UsageError('cannot write --export directory %s: %s'
+                                  % (args.export, reason))
         proxy = self.image_proxy()
         names = sorted(s['namespace'] for s in metadefs.list_namespaces(proxy)
                        if in_scope(s['namespace']))

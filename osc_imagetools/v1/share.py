@@ -46,16 +46,17 @@ class _Family:
         return self.act(parsed_args)
 
     def _project(self, members, value, caller):
-        try:
-            return members.resolve_project(self.app, value, caller)
-        except members.UnresolvedProject as exc:
-            raise base.UsageError(str(exc)) from None
+        """The project ID of ``value``; one that cannot be resolved is an
+        input error (:class:`~osc_imagetools.cloud.members.UnresolvedProject`,
+        exit 2)."""
+        return members.resolve_project(self.cloud().sdk_connection, value,
+                                       caller)
 
     def _caller_project(self, members, parsed_args):
         """``(caller, project_id)``: the token's, or ``--project``'s."""
         from osc_imagetools import cloud
 
-        caller = members.Caller.of(self.app)
+        caller = self.cloud().caller()
         if parsed_args.project:
             return caller, self._project(members, parsed_args.project,
                                          caller)
@@ -320,7 +321,7 @@ class _Members(_Family, base.Lister):
         from osc_imagetools.sharing import producer
 
         proxy = self.image_proxy()
-        caller = members.Caller.of(self.app)
+        caller = self.cloud().caller()
         projects = [self._project(members, p, caller)
                     for p in parsed_args.project]
         targets = self._targets(proxy, members, producer, parsed_args,

@@ -2,8 +2,6 @@
 
 import logging
 
-from osc_lib import exceptions
-
 from osc_imagetools.v1 import base
 
 LOG = logging.getLogger(__name__)
@@ -154,112 +152,44 @@ class ValidateImage(base.Lister):
             return None
         props, virtual_size = {}, None
         label = args.disk_file or COMMAND_LINE
-        try:
-            if args.properties_file:
-                pset = properties.read_properties_file(args.properties_file)
-                props.update(pset.properties)
-                virtual_size = pset.virtual_size
-                label = args.properties_file
-            props.update(properties.parse_properties(args.properties))
-        except properties.PropertyError as exc:
-            raise base.UsageError(str(exc))
+        if args.properties_file:
+            pset = properties.read_properties_file(args.properties_file)
+            props.update(pset.properties)
+            virtual_size = pset.virtual_size
+            label = args.properties_file
+        props.update(properties.parse_properties(args.properties))
         if args.disk_format:
             props['disk_format'] = args.disk_format
         if args.container_format:
             props['container_format'] = args.container_format
         return props, virtual_size, label
 
-    def _inspect(self, path):
-        from osc_imagetools.imagefile import inspect
-        try:
-            return inspect.inspect_file(path)
-        except inspect.InspectError as exc:
-            raise base.UsageError(str(exc))
-
-    def _read_catalog_dir(self, path):
-        from osc_imagetools.validation import catalog_dir
-        try:
-            return catalog_dir.read_catalog_dir(path)
-        except catalog_dir.CatalogDirError as exc:
-            raise base.UsageError(str(exc))
-
     def _fetch(self, args, need_catalog, need_images, need_flavors=False):
-        """What the cloud must give, read concurrently (the image schema,
-        the metadef catalog, the image listing and the flavors do not
-        depend on each other): ``{'schema': ..., 'catalog': ...,
-        'images': ..., 'flavors': ...}``."""
-        import concurrent.futures
+        """What the cloud must give
+        (:func:`osc_imagetools.cloud.validation.fetch`)."""
+        from osc_imagetools.cloud import validation
 
-        from osc_imagetools import cloud
-        from osc_imagetools.cloud import flavors
-        proxy = (self.image_proxy() if need_catalog or need_images
-                 else None)
-        compute = None
-        if need_flavors:
-            self.require_auth()
-            compute = flavors.compute_proxy(self.app)
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            jobs = {}
-            if need_catalog:
-                jobs['schema'] = pool.submit(cloud.get_schema, proxy,
-                                             'image')
-                jobs['catalog'] = pool.submit(self._fetch_catalog, proxy)
-            if need_images:
-                jobs['images'] = pool.submit(self._images, args, proxy)
-            if need_flavors:
-                jobs['flavors'] = pool.submit(
-                    flavors.fetch_flavors, compute,
-                    () if args.all_flavors else args.flavors)
-            return {k: f.result() for k, f in jobs.items()}
-
-    @staticmethod
-    def _fetch_catalog(proxy):
-        from osc_imagetools import cloud
-        from osc_imagetools.cloud import metadefs
-        try:
-            return metadefs.fetch_catalog(
-                proxy, resource_type='OS::Glance::Image')
-        except cloud.CloudError as exc:
-            if exc.status != 404:
-                raise
-            # a namespace deleted between the listing and its detail:
-            # read the catalog again, once
-            return metadefs.fetch_catalog(
-                proxy, resource_type='OS::Glance::Image')
+        client = self.cloud()
+        query = None
+        if need_images:
+            query = validation.ImageQuery(
+                args.images, args.all_images, owner=args.owner,
+                visibility=args.visibility, tags=args.tags,
+                name_prefix=args.name_prefix)
+        return validation.fetch(
+            image_proxy=(client.image if need_catalog or need_images
+                         else None),
+            compute_proxy=client.compute if need_flavors else None,
+            catalog=need_catalog, images=query,
+            flavor_refs=() if args.all_flavors else args.flavors)
 
     def _save_catalog(self, path, schema, namespaces):
         from osc_imagetools.validation import catalog_dir
-        try:
-            count = catalog_dir.write_catalog_dir(path, schema, namespaces)
-        except catalog_dir.CatalogDirError as exc:
-            raise exceptions.CommandError(str(exc))
+        count = catalog_dir.write_catalog_dir(path, schema, namespaces)
         self.app.stderr.write(
             'Saved the image schema and %s to %s\n'
             % (_plural(count, 'metadef namespace', 'metadef namespaces'),
                path))
-
-    @staticmethod
-    def _images(args, proxy):
-        """``(images, problems)``: raw image dicts to validate and one-line
-        reasons for the names/IDs that could not be resolved."""
-        from osc_imagetools.cloud import images as cloud_images
-        found, problems = {}, {}
-        if args.images:
-            found, problems = cloud_images.find_images(proxy, args.images)
-        selected = list(found.values())
-        if args.all_images:
-            listed = cloud_images.list_images(
-                proxy, owner=args.owner, visibility=args.visibility,
-                tags=args.tags)
-            if args.name_prefix:
-                listed = [i for i in listed
-                          if (i.get('name') or '').startswith(
-                              args.name_prefix)]
-            selected.extend(listed)
-        unique = {}
-        for image in selected:
-            unique.setdefault(image['id'], image)
-        return list(unique.values()), list(problems.values())
 
     def _check_args(self, args):
         if args.all_images is False and (args.owner or args.visibility
@@ -278,19 +208,19 @@ class ValidateImage(base.Lister):
         """``(schema, namespaces, images, problems, flavors)`` from the
         catalog directory, the flavor file and/or the cloud (``flavors``:
         ``(flavors, problems)`` or None when no flavor is asked for)."""
-        from osc_imagetools import cloud
-        catalog = (self._read_catalog_dir(args.catalog_dir)
+        from osc_imagetools.validation import catalog_dir
+        from osc_imagetools.validation import flavor
+        catalog = (catalog_dir.read_catalog_dir(args.catalog_dir)
                    if args.catalog_dir else None)
+        if args.save_catalog:
+            catalog_dir.check_writable(args.save_catalog)
         flavors = self._read_flavor_file(args) if args.flavor_file else None
         cloud_flavors = flavors is None and bool(args.flavors
                                                  or args.all_flavors)
         got = {}
         if catalog is None or wants_images or cloud_flavors:
-            try:
-                got = self._fetch(args, catalog is None, wants_images,
-                                  cloud_flavors)
-            except cloud.CloudError as exc:
-                raise exceptions.CommandError(str(exc))
+            got = self._fetch(args, catalog is None, wants_images,
+                              cloud_flavors)
         if catalog is None:
             catalog = got['schema'], got['catalog']
             if args.save_catalog:
@@ -299,48 +229,19 @@ class ValidateImage(base.Lister):
             found, missing, requests = got['flavors']
             LOG.debug('read %d flavors in %d compute requests',
                       len(found), requests)
-            flavors = self._normalize_flavors(found), missing
+            # a FlavorError here is the cloud's data: exit 1 (its class)
+            flavors = flavor.normalize_flavors(found), missing
         images, problems = got.get('images', ([], []))
         return catalog[0], catalog[1], images, problems, flavors
 
     @staticmethod
-    def _normalize_flavors(found):
-        from osc_imagetools.validation import flavor
-        try:
-            return flavor.normalize_flavors(found)
-        except flavor.FlavorError as exc:
-            raise exceptions.CommandError(str(exc))
-
-    def _read_flavor_file(self, args):
+    def _read_flavor_file(args):
         """``(flavors, problems)`` from --flavor-file (those --flavor
         names, or all)."""
-        import json
-
-        import yaml
-
         from osc_imagetools.cloud import flavors as cloud_flavors
         from osc_imagetools.validation import flavor
-        path = args.flavor_file
-        try:
-            with open(path, encoding='utf-8') as fh:
-                text = fh.read()
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = yaml.safe_load(text)
-            found = flavor.normalize_flavors(data)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise base.UsageError('cannot read --flavor-file %s: %s'
-                                  % (path, exc.strerror or exc))
-        except yaml.YAMLError as exc:
-            raise base.UsageError('--flavor-file %s is neither JSON nor '
-                                  'YAML: %s' % (path, ' '.join(
-                                      str(exc).split())))
-        except flavor.FlavorError as exc:
-            raise base.UsageError('--flavor-file %s: %s' % (path, exc))
-        if not found:
-            raise base.UsageError('--flavor-file %s holds no flavor' % path)
-        return cloud_flavors.select(found, args.flavors)
+        return cloud_flavors.select(flavor.read_flavor_file(args.flavor_file),
+                                    args.flavors)
 
     def _summarize(self, units, problems, noun, strict, quiet):
         """Count failed units (an image or a property set: a list of
@@ -403,23 +304,6 @@ class ValidateImage(base.Lister):
             i, i.get('virtual_size'), i['id'], stored=True)) for i in images]
         return items
 
-    @staticmethod
-    def _rules(args):
-        """``(rule table, ignore for the validator, ignore for the flavor
-        checks)``; an unknown --ignore id is a usage error."""
-        from osc_imagetools.validation import engine
-        from osc_imagetools.validation import flavor
-        from osc_imagetools.validation import rules
-        try:
-            rule_list = rules.load_rules(args.rule_files)
-            engine.check_ignore(args.ignore, rule_list + [
-                {'id': r} for r in flavor.RULES])
-        except (rules.RuleError, engine.UnknownRuleError) as exc:
-            raise base.UsageError(str(exc))
-        return (rule_list,
-                [r for r in args.ignore if r not in flavor.RULES],
-                frozenset(r for r in args.ignore if r in flavor.RULES))
-
     # -- the command -------------------------------------------------------
     def take_action(self, parsed_args):
         from osc_imagetools.validation import engine
@@ -427,13 +311,16 @@ class ValidateImage(base.Lister):
         args = parsed_args
         self._check_args(args)
         pset = self._property_set(args)
-        info = self._inspect(args.disk_file) if args.disk_file else None
+        info = None
+        if args.disk_file:
+            from osc_imagetools.imagefile import inspect
+            info = inspect.inspect_file(args.disk_file)
         wants_images = bool(args.images or args.all_images)
         if pset is None and not wants_images and not args.save_catalog:
             raise base.UsageError(
                 'nothing to validate: give --property, --properties-file, '
                 '--disk-format, --file, <image> or --all')
-        rule_list, ignore, flavor_ignore = self._rules(args)
+        rule_list, ignore, flavor_ignore = _rules(args)
         schema, namespaces, images, problems, flavors = self._load(
             args, wants_images)
         validator = engine.Validator(schema, namespaces, rules=rule_list,
@@ -452,6 +339,20 @@ class ValidateImage(base.Lister):
         if args.matrix:
             return _matrix(items, flavor_list, pairs)
         return FLAVOR_COLUMNS, _flavor_rows(items, flavor_list, pairs)
+
+
+def _rules(args):
+    """``(rule table, ignore for the validator, ignore for the flavor
+    checks)``; an unknown --ignore id is an input error."""
+    from osc_imagetools.validation import engine
+    from osc_imagetools.validation import flavor
+    from osc_imagetools.validation import rules
+    rule_list = rules.load_rules(args.rule_files)
+    engine.check_ignore(args.ignore, rule_list + [
+        {'id': r} for r in flavor.RULES])
+    return (rule_list,
+            [r for r in args.ignore if r not in flavor.RULES],
+            frozenset(r for r in args.ignore if r in flavor.RULES))
 
 
 def _ok_row(label, message, flavor=None):

@@ -15,14 +15,26 @@ created_at, owner, self and schema are left out when writing).
 
 import os
 
+from osc_imagetools import errors
 from osc_imagetools.metadef import files as metadef_files
 
 SCHEMA_FILE = 'image-schema.json'
 METADEFS_DIR = 'metadefs'
 
 
-class CatalogDirError(Exception):
-    """A catalog directory that cannot be read or written (one line)."""
+class CatalogDirError(errors.InputError):
+    """A catalog directory that cannot be read or written (one line): an
+    input error (exit 2) either way; :func:`check_writable` finds an
+    unwritable one before the cloud is read."""
+
+
+def check_writable(path):
+    """:class:`CatalogDirError` unless a catalog can be written to
+    ``path``."""
+    reason = metadef_files.unwritable_dir(path)
+    if reason:
+        raise CatalogDirError('cannot write catalog directory %s: %s'
+                              % (path, reason))
 
 
 def read_catalog_dir(path):

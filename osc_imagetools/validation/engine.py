@@ -41,6 +41,7 @@ import collections
 import json
 import re
 
+from osc_imagetools import errors
 from osc_imagetools.validation import catalog as catalog_mod
 from osc_imagetools.validation import nova as nova_mod
 from osc_imagetools.validation import rules as rules_mod
@@ -79,15 +80,20 @@ ERRORS_ON_NOVA_ACCEPTED = {
         RULE_FILE_FORMAT, RULE_FILE_UNSAFE),
 }
 
-# disk formats whose content an inspector cannot tell from raw data
-RAW_LOOKING = frozenset(('raw', 'ami', 'aki', 'ari', 'ploop'))
+
+def _content_agrees(detected, declared):
+    # the one rule (imagefile.inspect), imported when a file is checked:
+    # it loads oslo.utils' format_inspector
+    from osc_imagetools.imagefile import inspect
+    return inspect.content_agrees(detected, declared)
+
 
 Finding = collections.namedtuple(
     'Finding', 'image property value severity rule message')
 Finding.__doc__ = """One problem: the output row of ``image validate``."""
 
 
-class UnknownRuleError(ValueError):
+class UnknownRuleError(errors.InputError):
     """``ignore`` names a rule id that does not exist."""
 
 
@@ -309,8 +315,7 @@ class Validator:
         if declared in (None, ''):
             add(WARNING, RULE_FILE_FORMAT,
                 'no disk_format given; %s is %s' % (what, detected))
-        elif declared != detected and not (
-                detected == 'raw' and declared in RAW_LOOKING):
+        elif not _content_agrees(detected, declared):
             add(ERROR, RULE_FILE_FORMAT,
                 'disk_format is %s but %s is %s' % (declared, what, detected),
                 declared)

@@ -37,6 +37,8 @@ import re
 
 from oslo_utils import strutils
 
+from osc_imagetools import errors
+
 from osc_imagetools.validation.nova import parse_cpu_spec
 
 NOVA_VERSION = '34.0.0'
@@ -173,8 +175,12 @@ _STR_PROPS = ('hw_cpu_realtime_mask', 'hw_mem_page_size', 'hw_machine_type',
               'hw_video_model', 'hw_virtio_packed_ring')
 
 
-class FlavorError(ValueError):
-    """A flavor description that cannot be read (one line)."""
+class FlavorError(errors.OperationError, ValueError):
+    """A flavor description that cannot be read (one line).
+
+    An operation error (exit 1): flavors read from the cloud that make no
+    sense. ``image validate`` reports the same error in a ``--flavor-file``
+    as an input error (exit 2), prefixed with the file's name."""
 
 
 # -- flavors -----------------------------------------------------------------
@@ -228,6 +234,42 @@ def normalize_flavors(data):
     """A list of flavors from one flavor or a list (a flavor file)."""
     items = data if isinstance(data, list) else [data]
     return [normalize_flavor(item) for item in items]
+
+
+class FlavorFileError(errors.InputError):
+    """A ``--flavor-file`` that cannot be read, parsed or understood: bad
+    input (exit 2), whereas the same :class:`FlavorError` in flavors the
+    cloud returned is exit 1."""
+
+
+def read_flavor_file(path):
+    """The normalized flavors of a flavor file: JSON (or YAML) as
+    ``openstack flavor show -f json`` or ``openstack flavor list --long -f
+    json`` print them, one flavor or a list; :class:`FlavorFileError`
+    otherwise, or when it holds none."""
+    import json
+
+    import yaml
+
+    try:
+        with open(path, encoding='utf-8') as fh:
+            text = fh.read()
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = yaml.safe_load(text)
+        found = normalize_flavors(data)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlavorFileError('cannot read --flavor-file %s: %s'
+                              % (path, exc.strerror or exc)) from None
+    except yaml.YAMLError as exc:
+        raise FlavorFileError('--flavor-file %s is neither JSON nor YAML: %s'
+                              % (path, ' '.join(str(exc).split()))) from None
+    except FlavorError as exc:
+        raise FlavorFileError('--flavor-file %s: %s' % (path, exc)) from None
+    if not found:
+        raise FlavorFileError('--flavor-file %s holds no flavor' % path)
+    return found
 
 
 # -- reading values as Nova reads them ---------------------------------------

@@ -17,6 +17,8 @@ import re
 
 from oslo_utils import strutils
 
+from osc_imagetools import errors
+
 DATA_FILE = 'validation-rules.yaml'
 SEVERITIES = ('error', 'warning')
 GIB = 1024 ** 3
@@ -78,7 +80,7 @@ RULES_SCHEMA = {
 Hit = collections.namedtuple('Hit', 'rule property value severity message')
 
 
-class RuleError(ValueError):
+class RuleError(errors.InputError):
     """A rule file that cannot be used (one line)."""
 
 

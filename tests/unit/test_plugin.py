@@ -65,10 +65,32 @@ class TestPluginContract(testtools.TestCase):
             ['--os-imagetools-api-version', '1']).os_imagetools_api_version)
 
     def test_make_client(self):
+        from osc_imagetools import cloud
+        from osc_imagetools.cloud import client as cloud_client
+
         instance = mock.Mock(_api_version={'imagetools': '1'})
         client = plugin.make_client(instance)
+        self.assertIsInstance(client, cloud_client.Client)
         self.assertIs(instance.sdk_connection, client.sdk_connection)
+        # the image proxy of OSC's connection, with our retry policy
         self.assertIs(instance.sdk_connection.image, client.image)
+        self.assertEqual(cloud.RETRIES, client.image.status_code_retries)
+        self.assertEqual(list(cloud.RETRIABLE_STATUS_CODES),
+                         client.image.retriable_status_codes)
+        self.assertIs(instance.sdk_connection.compute, client.compute)
+        # the caller is read from OSC's auth_ref
+        instance.auth_ref.project_id = 'p1'
+        instance.auth_ref.role_names = ['member']
+        self.assertEqual(('p1', False), (client.caller().project_id,
+                                         client.caller().is_admin))
+
+    def test_make_client_contacts_nothing(self):
+        # OSC makes the client when a command first asks for it: nothing
+        # is read from the connection before a proxy is used
+        instance = mock.Mock(_api_version={'imagetools': '1'})
+        type(instance).sdk_connection = mock.PropertyMock(
+            side_effect=AssertionError('connection used'))
+        plugin.make_client(instance)
 
     def test_make_client_bad_version(self):
         instance = mock.Mock(_api_version={'imagetools': '9'})

@@ -1,11 +1,12 @@
 """Linux: the agents the hypervisor talks to (ACPI, the QEMU guest
 agent); the guest agent rule is shared with Windows and FreeBSD."""
 
+from oslo_utils import strutils
+
 from osc_imagetools.guest.checks import model
 from osc_imagetools.guest.checks import registry
 from osc_imagetools.guest.checks.util import first_existing
 from osc_imagetools.guest.checks.util import LINUX
-from osc_imagetools.guest.checks.util import truthy
 
 GROUP = registry.Group('Linux: agents', LINUX)
 LOGIND = ('/usr/lib/systemd/systemd-logind', '/lib/systemd/systemd-logind')
@@ -44,13 +45,16 @@ def guest_agent(facts, ok, evidence, hint):
     hw_qemu_guest_agent=yes when installed, fail when the user asks for it
     and it is missing."""
     user = facts.user_props.get('hw_qemu_guest_agent')
+    # an image property: read as Nova reads it (its FlexibleBooleanField
+    # is oslo's bool_from_string), not as a guest config file's word
+    wanted = user is not None and strutils.bool_from_string(user)
     if ok:
-        if user is not None and not truthy(user):
+        if user is not None and not wanted:
             return model.ok(evidence, 'installed (hw_qemu_guest_agent=%s '
                             'given: not proposing yes)' % user)
         facts.proposed['hw_qemu_guest_agent'] = 'yes'
         return model.ok(evidence, 'installed: hw_qemu_guest_agent=yes')
-    if user is not None and truthy(user):
+    if wanted:
         return model.fail(evidence, 'hw_qemu_guest_agent=%s is given but the '
                           'guest agent is not installed: Nova would wait for '
                           'an agent that never answers (quiesced snapshots '

@@ -1,5 +1,11 @@
 """Small helpers shared by the check groups."""
 
+# The words a guest's own config files take for "on" (cloud-init's
+# is_true: true/1/on/yes; FreeBSD rc.subr's checkyesno: yes/true/on/1,
+# any case), plus "y" as before. Not oslo.utils' bool_from_string, which
+# also takes "t": for a guest file that would report enabled what the
+# guest leaves off. Image properties are read with bool_from_string, as
+# Nova reads them (checks/agents.py).
 TRUE_WORDS = ('yes', 'true', '1', 'on', 'y')
 LINUX = ('linux',)
 

@@ -275,3 +275,35 @@ class TestDescribe(testtools.TestCase):
         self.assertTrue(got.startswith('description: "aaaa'))
         self.assertIn('...', got)
         self.assertLess(len(got), 100)
+
+
+class TestChangeResults(testtools.TestCase):
+    """What became of a change is a field; the printed text derives from
+    it (and the counts read the fields, never the text)."""
+
+    def test_fields_and_text(self):
+        change = plan.Change('NS', plan.PROPERTY, 'p', plan.UPDATE)
+        self.assertEqual(('', False), (change.result, change.failed))
+        change.fail('403 nope', 'unprotect')
+        self.assertEqual(('failed: unprotect: 403 nope', True),
+                         (change.result, change.failed))
+        change.done()
+        self.assertEqual(('ok', False), (change.result, change.failed))
+        change.dry_run()
+        self.assertEqual('dry-run', change.result)
+        change.skip_protected()
+        self.assertEqual(('skipped', 'protected (would update)', True),
+                         (change.action, change.result,
+                          change.protected_skip))
+        kept = plan.Change('NS', plan.TAG, 't', plan.SKIPPED, kept=True)
+        self.assertEqual(plan.DIFFERS, kept.result)
+
+    def test_summary_counts_the_field(self):
+        ns = plan.NamespacePlan('NS', True, False, {}, [
+            plan.Change('NS', plan.NAMESPACE, 'NS', plan.UPDATE),
+            plan.Change('NS', plan.TAG, 'a', plan.CREATE),
+            plan.Change('NS', plan.TAG, 'b', plan.CREATE)])
+        ns.changes[0].done()
+        ns.changes[1].fail('500 boom')
+        ns.changes[2].result = 'failed: only words'
+        self.assertEqual((1, 3), plan.summary([ns]))

@@ -56,3 +56,12 @@ def namespace(name):
         if ns['namespace'] == name:
             return copy.deepcopy(ns)
     raise KeyError(name)
+
+
+# a flavor as 'openstack flavor list --long -f json' prints it (the local
+# nova-api)
+FLAVOR_LISTED = {
+    'ID': '575517d8-e3fe-45e9-bb00-17753ce06231', 'Name': 'f.small',
+    'RAM': 1024, 'Disk': 10, 'Ephemeral': 0, 'VCPUs': 2, 'Is Public': True,
+    'Swap': 0, 'RXTX Factor': 1.0,
+    'Properties': {'hw:cpu_policy': 'shared', 'hw:mem_page_size': 'small'}}

@@ -188,6 +188,19 @@ class TestPlan(testtools.TestCase):
         self.assertEqual((UNKNOWN, '', 'failed: 404 No image found with '
                           'ID x'), (row['ID'], row['Name'], row['Result']))
 
+    def test_failures_are_a_field_not_the_text(self):
+        picks = select.resolve([ID_A, ID_B, 'db', ID_C], shares())
+        result = plan.Plan(picks, 'accepted')
+        result.record([None, 'failed: looks like a failure'])
+        self.assertEqual([False, False, True, True],
+                         [r['failed'] for r in result.rows])
+        # a reason or a Result text that reads "failed: " counts nothing
+        result.rows[0]['Result'] = 'failed: only words'
+        self.assertEqual(2, result.failed)
+        # the table has the columns only
+        self.assertEqual(plan.ACCEPT_COLUMNS, result.table()[0])
+        self.assertEqual(len(plan.ACCEPT_COLUMNS), len(result.table()[1][0]))
+
     def test_record_checks_alignment(self):
         result = plan.Plan(select.resolve([ID_A], shares()), 'accepted')
         self.assertRaises(ValueError, result.record, [])

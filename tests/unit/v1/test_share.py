@@ -2,13 +2,11 @@
 module (what Glance really does is in tests/functional/test_share.py)."""
 
 import io
-import json
 from unittest import mock
-
-import testtools
 
 from osc_imagetools.cloud import members
 from osc_imagetools.v1 import share
+from tests.unit import utils
 
 ME = 'f819ae06bcb44cce947dcb852eebc17a'
 OWNER = 'a90c92a24a264acfbf585de99ef77842'
@@ -21,21 +19,12 @@ def shares():
             {'id': ID_B, 'name': 'b', 'owner': OWNER, 'status': 'accepted'}]
 
 
-class CommandTest(testtools.TestCase):
+class CommandTest(utils.TestCommand):
 
     def setUp(self):
         super().setUp()
-        self.app = mock.Mock(spec=['stdout', 'stderr', 'client_manager',
-                                   'options', 'command_manager',
-                                   'prepare_to_run_command'])
-        self.app.command_manager.namespace = 'osc_imagetools.tests.none'
-        self.app.stdout = io.StringIO()
-        self.app.stderr = io.StringIO()
         self.caller = members.Caller(ME, 'consumer', is_admin=False)
-        self.useFixture_patch('osc_imagetools.cloud.image_proxy',
-                              return_value=mock.sentinel.proxy)
-        self.useFixture_patch('osc_imagetools.cloud.members.Caller.of',
-                              return_value=self.caller)
+        self.use_client(image=mock.sentinel.proxy, caller=self.caller)
         self.list_shares = self.useFixture_patch(
             'osc_imagetools.cloud.members.list_shares',
             side_effect=lambda *a, **k: shares())
@@ -51,12 +40,7 @@ class CommandTest(testtools.TestCase):
         return patcher.start()
 
     def run_cmd(self, cls, name, argv):
-        cmd = cls(self.app, None, cmd_name=name)
-        parsed = cmd.get_parser('openstack ' + name).parse_args(
-            argv + ['-f', 'json'])
-        rc = cmd.run(parsed)
-        out = self.app.stdout.getvalue()
-        return rc, (json.loads(out) if out.strip() else None)
+        return self.run_json(cls, name, argv)
 
 
 class TestAcceptShares(CommandTest):
@@ -168,14 +152,12 @@ class TestDefects(CommandTest):
         self.list_shares.side_effect = self.own_and_theirs
         rc, rows = self.run_cmd(share.ListShares, 'image share list', [])
         self.assertEqual([ID_A, ID_B], sorted(r['ID'] for r in rows))
-        self.app.stdout = io.StringIO()
         rc, rows = self.run_cmd(share.AcceptShares, 'image share-accept',
                                 ['--all'])
         self.assertEqual(0, rc)
         self.set_status.assert_called_once_with(
             mock.sentinel.proxy, [ID_A], ME, 'accepted')
         # a name shared by an own image and an incoming one is not ambiguous
-        self.app.stdout = io.StringIO()
         rc, rows = self.run_cmd(share.RejectVerb, 'image share reject', ['a'])
         self.assertEqual((0, [ID_A]), (rc, [r['ID'] for r in rows]))
 
@@ -183,7 +165,6 @@ class TestDefects(CommandTest):
         rc, rows = self.run_cmd(share.AcceptShares, 'image share-accept',
                                 ['--name-prefix', 'a'])
         self.assertEqual((0, [ID_A]), (rc, [r['ID'] for r in rows]))
-        self.app.stdout = io.StringIO()
         with mock.patch('osc_imagetools.cloud.members.resolve_project',
                         autospec=True, return_value=OWNER):
             rc, rows = self.run_cmd(share.PendingVerb, 'image share pending',
@@ -248,7 +229,7 @@ class TestMembersCommands(CommandTest):
             side_effect=lambda proxy, ids: [None] * len(ids))
         self.useFixture_patch(
             'osc_imagetools.cloud.members.resolve_project',
-            side_effect=lambda app, value, caller: value)
+            side_effect=lambda conn, value, caller: value)
 
     def rows(self, rows):
         return [(r['ID'], r['Project'], r['Previous Status'], r['Status'],

@@ -20,6 +20,7 @@ from cliff import commandmanager
 import testtools
 
 from osc_imagetools.v1 import share
+from tests.unit import fakes
 
 SEED = 20261130
 
@@ -55,9 +56,9 @@ class TestUnknownVerbs(testtools.TestCase):
         self.manager.add_command_group('openstack.imagetools.v1')
         # any request to the cloud would go through one of these
         self.sent = []
-        for target in ('osc_imagetools.cloud.image_proxy',
+        for target in ('osc_imagetools.cloud.connect_image',
                        'osc_imagetools.cloud.request',
-                       'osc_imagetools.cloud.members.Caller.of'):
+                       'osc_imagetools.cloud.client.Client.caller'):
             patcher = mock.patch(target, autospec=True,
                                  side_effect=self.sent.append)
             patcher.start()
@@ -67,11 +68,7 @@ class TestUnknownVerbs(testtools.TestCase):
         """``(command class, exit code, app)`` as cliff's App would run
         ``argv``: find the command, parse its arguments, run it."""
         factory, name, rest = self.manager.find_command(argv)
-        app = mock.Mock(spec=['stdout', 'stderr', 'client_manager',
-                              'options', 'command_manager',
-                              'prepare_to_run_command'])
-        app.stdout, app.stderr = io.StringIO(), io.StringIO()
-        app.client_manager = mock.NonCallableMock(spec=[])  # no attribute
+        app = fakes.FakeApp()  # its client manager fails the test if used
         cmd = factory(app, None, cmd_name=name)
         with mock.patch('sys.stderr', io.StringIO()):
             try:

@@ -158,13 +158,11 @@ class TestSetStatus(testtools.TestCase):
 
 class TestProjects(testtools.TestCase):
 
-    def app(self, auth_ref=None, find=None):
-        app = mock.Mock(spec=['client_manager'])
-        app.client_manager = mock.Mock(spec=['auth_ref', 'sdk_connection'])
-        app.client_manager.auth_ref = auth_ref
-        app.client_manager.sdk_connection.identity.find_project.side_effect \
-            = find
-        return app
+    def app(self, find=None):
+        """An SDK connection whose Keystone lookup does ``find``."""
+        conn = mock.Mock(spec=['identity'])
+        conn.identity.find_project.side_effect = find
+        return conn
 
     def ref(self, roles):
         return access.create(body={'token': {
@@ -176,12 +174,12 @@ class TestProjects(testtools.TestCase):
                      'domain': {'id': 'default', 'name': 'Default'}}}})
 
     def test_caller_from_token(self):
-        who = members.Caller.of(self.app(self.ref(['member', 'reader'])))
+        who = members.Caller.from_auth_ref(self.ref(['member', 'reader']))
         self.assertEqual((ME, 'consumer', False),
                          (who.project_id, who.project_name, who.is_admin))
-        self.assertTrue(members.Caller.of(
-            self.app(self.ref(['admin', 'member']))).is_admin)
-        self.assertIsNone(members.Caller.of(self.app(None)).project_id)
+        self.assertTrue(members.Caller.from_auth_ref(
+            self.ref(['admin', 'member'])).is_admin)
+        self.assertIsNone(members.Caller.from_auth_ref(None).project_id)
 
     def test_own_project_needs_no_lookup(self):
         app = self.app(find=AssertionError('no Keystone call'))
@@ -195,7 +193,7 @@ class TestProjects(testtools.TestCase):
                     '0f935014-3fd6-40a8-9130-ec041f40c8e7'):
             self.assertEqual(pid, members.resolve_project(app, pid, caller))
         # a member's ID-shaped value is not asked about (Keystone says 403)
-        find = app.client_manager.sdk_connection.identity.find_project
+        find = app.identity.find_project
         find.assert_not_called()
         for name in ('producer', 'a90c92a24a264acfbf585de99ef7784',
                      'a90c92a24a264acfbf585de99ef77842x', ''):

@@ -5,19 +5,17 @@ CLI against the real cloud is in tests/functional/test_validate.py)."""
 import io
 import json
 import os
-from unittest import mock
 
 import fixtures
-from osc_lib import shell
-import testtools
 
 from osc_imagetools.v1 import base
 from osc_imagetools.v1 import validate
 from osc_imagetools.validation import catalog_dir
+from tests.unit import utils
 from tests.unit import validation as data
 
 
-class TestValidateCommand(testtools.TestCase):
+class TestValidateCommand(utils.TestCommand):
 
     def setUp(self):
         super().setUp()
@@ -27,13 +25,6 @@ class TestValidateCommand(testtools.TestCase):
         catalog_dir.write_catalog_dir(self.catalog, data.image_schema(),
                                       data.namespaces())
         self.tmp = tmp
-        self.app = mock.Mock(spec=shell.OpenStackShell)
-        # instance attributes the spec of the class cannot list
-        self.app.command_manager = mock.Mock(spec=['namespace'],
-                                             namespace='osc_imagetools.none')
-        self.app.options = mock.Mock(spec=['debug'], debug=False)
-        self.app.stdout = io.StringIO()
-        self.app.stderr = io.StringIO()
         self.cmd = validate.ValidateImage(self.app, None,
                                           cmd_name='image validate')
 
@@ -61,11 +52,11 @@ class TestValidateCommand(testtools.TestCase):
         calls = []
         self.app.prepare_to_run_command.side_effect = (
             lambda cmd: calls.append(cmd.auth_required))
-        # stop right after authentication: the cloud is not faked here
-        with mock.patch('osc_imagetools.cloud.image_proxy',
-                        side_effect=RuntimeError('stop')):
-            self.assertRaises(RuntimeError, self.run_cmd,
-                              '--property', 'a=b')
+        # stop right after authentication: the app's client manager
+        # (tests.unit.fakes.NoCloud) fails the first use of the cloud
+        exc = self.assertRaises(AssertionError, self.run_cmd,
+                                '--property', 'a=b')
+        self.assertIn('the cloud was contacted (imagetools)', str(exc))
         self.assertEqual([True], calls)
 
     def test_errors_print_rows_and_exit_1(self):
@@ -139,6 +130,24 @@ class TestValidateCommand(testtools.TestCase):
             err = self.app.stderr.getvalue()
             self.assertIn(expected, err, argv)
             self.assertEqual(1, err.count('\n'), err)
+        self.app.prepare_to_run_command.assert_not_called()
+
+    def test_unwritable_and_unreadable_catalog_dir_exit_alike(self):
+        # a file where the directory should be: neither read nor written
+        blocker = os.path.join(self.tmp, 'file')
+        with open(blocker, 'w') as f:
+            f.write('x')
+        for argv, expected in (
+                (('--catalog-dir', blocker, '--property', 'a=b'),
+                 'catalog directory %s does not exist' % blocker),
+                (('--save-catalog', os.path.join(blocker, 'sub')),
+                 'cannot write catalog directory %s/sub: Not a directory'
+                 % blocker)):
+            self.app.stderr = io.StringIO()
+            self.assertEqual(base.EXIT_USAGE, self.run_cmd(*argv), argv)
+            self.assertEqual('openstack image validate: error: %s\n'
+                             % expected, self.app.stderr.getvalue())
+        # found before the cloud is asked anything
         self.app.prepare_to_run_command.assert_not_called()
 
     def test_noun(self):
