@@ -195,14 +195,3 @@ def connect_image(conn):
         raise CloudError('cannot reach the image service%s: %s'
                          % (' at %s' % where if where else '',
                             ' '.join(str(exc).split()))) from None
-
-
-def image_proxy(app):
-    """Deprecated: ``connect_image(app.client_manager.sdk_connection)``.
-
-    Kept only for ``v1/prepare.py`` until it asks
-    ``client_manager.imagetools`` (or ``ExitCodeMixin.image_proxy()``)
-    like the other commands; the one place in this package that knows
-    the cliff app (allowed by name in tests/unit/cloud/test_seam.py).
-    """
-    return connect_image(app.client_manager.sdk_connection)

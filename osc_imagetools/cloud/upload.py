@@ -20,9 +20,11 @@ clearly that it could not), so no image is left ``queued`` silently.
 import time
 
 from osc_imagetools import cloud
+from osc_imagetools import constants
 
-MISMATCH_TAG = 'osc-imagetools:checksum-mismatch'
-IMPORT_METHOD = 'glance-direct'
+MISMATCH_TAG = constants.MISMATCH_TAG
+# the one import method the upload speaks (constants.IMPORT_METHODS)
+IMPORT_METHOD, = constants.IMPORT_METHODS
 # glance-direct: how long to wait for the import task, polling every
 # POLL_MIN..POLL_MAX seconds
 IMPORT_TIMEOUT = 3600

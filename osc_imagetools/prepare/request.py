@@ -148,12 +148,10 @@ def user_properties(profile_names, options, property_args):
     from osc_imagetools import profiles
     from osc_imagetools import properties
 
-    try:
-        props = profiles.merge(list(profile_names), profiles.load_profiles())
-        props.update(options)
-        props.update(properties.parse_properties(list(property_args)))
-    except (profiles.ProfileError, properties.PropertyError) as exc:
-        raise errors.InputError(str(exc)) from None
+    # ProfileError and PropertyError are errors.InputError (exit 2)
+    props = profiles.merge(list(profile_names), profiles.load_profiles())
+    props.update(options)
+    props.update(properties.parse_properties(list(property_args)))
     for key in props:
         if key in OPTION_KEYS:
             hint = OPTION_KEYS[key]

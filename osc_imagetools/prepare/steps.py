@@ -63,19 +63,21 @@ class Run:
     and what they need from the command.
 
     ``display``: a :class:`osc_imagetools.progress.Display`; ``say(text)``
-    writes one line about the run on stderr; ``app`` and
-    ``authenticate()``: the cliff app and how to authenticate (only
-    :func:`image_proxy` and :func:`project_id` use them); ``has_cloud()``:
-    whether OSC was given a cloud (else validation is offline)."""
+    writes one line about the run on stderr; ``connect()``: authenticates
+    and returns the project's cloud client
+    (:class:`osc_imagetools.cloud.client.Client`, what
+    ``client_manager.imagetools`` is; only :func:`image_proxy` calls it);
+    ``has_cloud()``: whether OSC was given a cloud (else validation is
+    offline)."""
 
-    def __init__(self, request, display, say, app=None, authenticate=None,
+    def __init__(self, request, display, say, connect=None,
                  has_cloud=lambda: False):
         self.request = request
         self.display = display
         self.say = say
-        self.app = app
-        self.authenticate = authenticate
+        self.connect = connect
         self.has_cloud = has_cloud
+        self.client = None     # the cloud client, once connected
         self.out = report_mod.Outcome(request.file, guest=request.guest)
         self.proxy = None
         self.owner = None      # --project as an ID
@@ -95,11 +97,11 @@ def image_proxy(run):
 
     if run.proxy is None:
         try:
-            run.authenticate()
+            run.client = run.connect()
         except Exception as exc:
             raise cloud.CloudError('cannot authenticate: %s' % (
                 errors.one_line(exc))) from None
-        run.proxy = cloud.image_proxy(run.app)
+        run.proxy = run.client.image
     return run.proxy
 
 
@@ -108,7 +110,8 @@ def project_id(run, name_or_id, domain):
     Keystone (after :func:`image_proxy` authenticated)."""
     from osc_imagetools.cloud import upload
 
-    return upload.find_project_id(run.app.client_manager.sdk_connection,
+    image_proxy(run)
+    return upload.find_project_id(run.client.sdk_connection,
                                   name_or_id, domain)
 
 
@@ -152,11 +155,9 @@ def inspect(run):
     from osc_imagetools.imagefile import inspect as inspect_mod
 
     req, out = run.request, run.out
-    try:
-        with run.display.status('inspect', 'reading %s' % req.file):
-            info = inspect_mod.inspect_file(req.file)
-    except inspect_mod.InspectError as exc:
-        raise errors.InputError(str(exc)) from None
+    # an unreadable file is an InspectError: an errors.InputError (exit 2)
+    with run.display.status('inspect', 'reading %s' % req.file):
+        info = inspect_mod.inspect_file(req.file)
     run.info = info
     out.describe(info)
     out.step('inspect', 'done', '%s, virtual size %s' % (
@@ -391,11 +392,8 @@ def catalog(run):
 
     req = run.request
     if req.catalog_dir:
-        try:
-            schema, namespaces = catalog_dir.read_catalog_dir(
-                req.catalog_dir)
-        except catalog_dir.CatalogDirError as exc:
-            raise errors.InputError(str(exc)) from None
+        # CatalogDirError is an errors.InputError (exit 2)
+        schema, namespaces = catalog_dir.read_catalog_dir(req.catalog_dir)
         return schema, namespaces, 'catalog %s' % req.catalog_dir
     if run.proxy is None and not run.has_cloud():
         return None, [], ('offline: no cloud and no --catalog-dir, so no '
@@ -420,11 +418,8 @@ def validate(run):
 
     req, out, info = run.request, run.out, run.info
     schema, namespaces, source = catalog(run)
-    try:
-        validator = engine.Validator(schema, namespaces,
-                                     ignore=list(req.ignore))
-    except engine.UnknownRuleError as exc:
-        raise errors.InputError(str(exc)) from None
+    # an unknown --ignore rule is an UnknownRuleError: an InputError
+    validator = engine.Validator(schema, namespaces, ignore=list(req.ignore))
     candidate = {k: v for k, v in run.body.items() if k != 'owner'}
     props = request_mod.properties_of(candidate)
     findings = validator.validate(candidate, info.virtual_size,

@@ -205,8 +205,7 @@ class PrepareImage(base.ShowOne):
         request = request_from_args(parsed_args)
         run = steps.Run(request, progress.Display.for_stream(
             self.app.stderr, parsed_args.no_progress), say=self._say,
-            app=self.app, authenticate=self.require_auth,
-            has_cloud=self._has_cloud)
+            connect=self.cloud, has_cloud=self._has_cloud)
         if request.guest_only:
             return self._guest_only(run)
         # with --upload: credentials, targets and the name before any

@@ -2,6 +2,7 @@
 
 import logging
 
+from osc_imagetools import constants
 from osc_imagetools.v1 import base
 
 LOG = logging.getLogger(__name__)
@@ -11,7 +12,8 @@ FLAVOR_COLUMNS = COLUMNS[:1] + ('Flavor',) + COLUMNS[1:]
 # the Image column of a property set given with --property only
 COMMAND_LINE = '(command line)'
 OK = 'ok'
-VISIBILITIES = ('public', 'private', 'shared', 'community', 'all')
+# a listing filter: every visibility, or all of them
+VISIBILITIES = constants.VISIBILITIES + ('all',)
 DEFAULT_QUOTA = 128
 
 

@@ -73,13 +73,6 @@ class TestConnectImage(testtools.TestCase):
         self.assertTrue(issubclass(cloud.CloudError, errors.OperationError))
         self.assertEqual(1, cloud.CloudError('x', 503).exit_code)
 
-    def test_compat_image_proxy_takes_the_app(self):
-        # kept for v1/prepare.py only (see cloud.image_proxy)
-        conn = _Conn(None)
-        app = mock.Mock(spec=['client_manager'])
-        app.client_manager.sdk_connection = conn
-        self.assertIs(conn.proxy, cloud.image_proxy(app))
-
 
 class TestClient(testtools.TestCase):
 

@@ -151,7 +151,7 @@ class TestOneBody(prepare_base.CommandTestCase):
     from the one body of the request."""
 
     def test_validated_uploaded_and_printed_body_agree(self):
-        sdk = self.app.client_manager.sdk_connection
+        sdk = self.app.client_manager.imagetools.sdk_connection
         sdk.identity.find_project.return_value = mock.Mock(id='producer-id')
         manifest = os.path.join(self.tmp, 'm.json')
         validated = []

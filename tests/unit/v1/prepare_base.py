@@ -8,7 +8,6 @@ does with a real upload is asserted in tests/functional/test_prepare.py.
 """
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -17,12 +16,12 @@ import uuid
 
 import fixtures
 from openstack.image.v2 import _proxy
-from osc_lib import shell
 import requests
 import testtools
 
 from osc_imagetools.v1 import prepare
 from osc_imagetools.validation import catalog_dir
+from tests.unit import fakes
 from tests.unit.imagefile import corpus as corpus_mod
 from tests.unit import validation as data
 
@@ -133,16 +132,7 @@ class CommandTestCase(testtools.TestCase):
         self.useFixture(fixtures.FakeLogger())
         self.corpus = self.useFixture(corpus_mod.Corpus())
         self.glance = FakeGlance()
-        self.app = mock.Mock(spec=shell.OpenStackShell)
-        self.app.command_manager = mock.Mock(spec=['namespace'],
-                                             namespace='osc_imagetools.none')
-        self.app.options = mock.Mock(spec=['debug'], debug=False)
-        self.app.stdout = io.StringIO()
-        self.app.stderr = io.StringIO()
-        self.app.client_manager = mock.Mock(
-            spec=['get_configuration', 'sdk_connection'])
-        self.app.client_manager.get_configuration.return_value = {}
-        self.app.client_manager.sdk_connection.image = self.glance.proxy
+        self.app = fakes.FakeApp(fakes.fake_client(image=self.glance.proxy))
         self.cmd = prepare.PrepareImage(self.app, None,
                                         cmd_name='image prepare')
 

@@ -122,7 +122,7 @@ class TestImageCreateFlags(CommandTestCase):
                          raw, '--property', 'owner=x')
 
     def test_flags_in_the_create_request(self):
-        sdk = self.app.client_manager.sdk_connection
+        sdk = self.app.client_manager.imagetools.sdk_connection
         sdk.identity.find_project.return_value = mock.Mock(id='p-id')
         rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
                           '--community', '--min-ram', '512', '--protected',
@@ -140,7 +140,7 @@ class TestImageCreateFlags(CommandTestCase):
             'producer', ignore_missing=True)
 
     def test_unknown_project_refused_before_anything(self):
-        sdk = self.app.client_manager.sdk_connection
+        sdk = self.app.client_manager.imagetools.sdk_connection
         sdk.identity.find_project.return_value = None
         rc = self.run_cmd(self.corpus.path('raw'), '--upload', 'img',
                           '--project', 'nope')
