@@ -11,6 +11,8 @@ import io
 import json
 from unittest import mock
 
+import fixtures
+
 from osc_imagetools.cloud import client as cloud_client
 from osc_imagetools.cloud import members
 
@@ -95,3 +97,14 @@ class FakeResponse:
 
     def json(self):
         return self._body
+
+
+class UserConfig(fixtures.Fixture):
+    """A temporary directory as ``$XDG_CONFIG_HOME``: no user profiles or
+    rule files from the machine running the tests. ``path`` is the
+    directory (tests may also use it as their scratch space)."""
+
+    def _setUp(self):
+        self.path = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
+                                                     self.path))

@@ -4,11 +4,11 @@ import glob
 import os
 import sys
 
-import fixtures
 import testtools
 
 from osc_imagetools import profiles
 from osc_imagetools.validation import engine
+from tests.unit import fakes
 
 # the seed guide's Windows property set (issue 6)
 SEED_WINDOWS = {
@@ -74,9 +74,7 @@ class TestUserProfiles(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.home = self.useFixture(fixtures.TempDir()).path
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
-                                                     self.home))
+        self.home = self.useFixture(fakes.UserConfig()).path
         self.dir = profiles.user_dir()
         os.makedirs(self.dir)
 

@@ -4,7 +4,6 @@ qemu-img (tests.unit.imagefile.corpus), offline: no cloud."""
 import io
 import os
 
-import fixtures
 import testtools
 
 from osc_imagetools import constants
@@ -12,6 +11,7 @@ from osc_imagetools import errors
 from osc_imagetools import progress
 from osc_imagetools.prepare import request
 from osc_imagetools.prepare import steps
+from tests.unit import fakes
 from tests.unit.imagefile import corpus as corpus_mod
 
 GiB = 1024 ** 3
@@ -43,9 +43,7 @@ class TestRun(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
-                                                     self.tmp))
+        self.tmp = self.useFixture(fakes.UserConfig()).path
         self.corpus = self.useFixture(corpus_mod.Corpus())
         self.said = []
 

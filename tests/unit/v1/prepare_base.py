@@ -125,10 +125,7 @@ class CommandTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        # no user profiles from the machine running the tests
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
-                                                     self.tmp))
+        self.tmp = self.useFixture(fakes.UserConfig()).path
         self.useFixture(fixtures.FakeLogger())
         self.corpus = self.useFixture(corpus_mod.Corpus())
         self.glance = FakeGlance()

@@ -6,11 +6,11 @@ import io
 import json
 import os
 
-import fixtures
 
 from osc_imagetools.v1 import base
 from osc_imagetools.v1 import validate
 from osc_imagetools.validation import catalog_dir
+from tests.unit import fakes
 from tests.unit import utils
 from tests.unit import validation as data
 
@@ -19,8 +19,7 @@ class TestValidateCommand(utils.TestCommand):
 
     def setUp(self):
         super().setUp()
-        tmp = self.useFixture(fixtures.TempDir()).path
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME', tmp))
+        tmp = self.useFixture(fakes.UserConfig()).path
         self.catalog = os.path.join(tmp, 'catalog')
         catalog_dir.write_catalog_dir(self.catalog, data.image_schema(),
                                       data.namespaces())

@@ -4,10 +4,10 @@
 import json
 import os
 
-import fixtures
 
 from osc_imagetools.v1 import validate
 from osc_imagetools.validation import catalog_dir
+from tests.unit import fakes
 from tests.unit import utils
 from tests.unit import validation as data
 
@@ -18,9 +18,7 @@ class TestCommandOffline(utils.TestCommand):
 
     def setUp(self):
         super().setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
-                                                     self.tmp))
+        self.tmp = self.useFixture(fakes.UserConfig()).path
         self.catalog = os.path.join(self.tmp, 'catalog')
         catalog_dir.write_catalog_dir(self.catalog, data.image_schema(),
                                       data.namespaces())

@@ -10,6 +10,7 @@ from osc_imagetools.imagefile import inspect
 from osc_imagetools.validation import engine
 from osc_imagetools.validation import nova
 from osc_imagetools.validation import rules
+from tests.unit import fakes
 from tests.unit import validation as data
 
 GIB = 1024 ** 3
@@ -27,10 +28,7 @@ class Base(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        # no user rule files from the real home directory
-        self.config = self.useFixture(fixtures.TempDir()).path
-        self.useFixture(fixtures.EnvironmentVariable('XDG_CONFIG_HOME',
-                                                     self.config))
+        self.config = self.useFixture(fakes.UserConfig()).path
         self.validator = self.make()
 
     def make(self, **kwargs):
