@@ -1,8 +1,10 @@
 """The OSC plugin contract and its cost at ``openstack`` start-up."""
 
 import argparse
+import io
 import importlib.metadata
 import json
+import logging
 import subprocess
 import sys
 from unittest import mock
@@ -180,3 +182,41 @@ class TestLightModulesImportNothing(testtools.TestCase):
             imports = [n for n in ast.walk(tree)
                        if isinstance(n, (ast.Import, ast.ImportFrom))]
             self.assertEqual([], imports, name)
+
+
+class TestQuietLibraryLogs(testtools.TestCase):
+
+    def record(self, name, msg, level=logging.WARNING):
+        return logging.LogRecord(name, level, __file__, 1, msg, None, None)
+
+    def test_filter(self):
+        f = plugin.QuietLibraryLogs()
+        for name, msg in (
+                ('oslo_utils.imageutils.format_inspector',
+                 'Safety check backing_file on qcow2 failed because x'),
+                ('oslo_utils.imageutils.format_inspector',
+                 'VMDK descriptor failed to decode as ASCII'),
+                ('keystoneauth.session',
+                 'Failure: x. Retrying in 0.5s. 2 retries left'),
+                ('keystoneauth.session',
+                 'Retriable status code 503. Retrying in 0.0s.')):
+            self.assertFalse(f.filter(self.record(name, msg)), msg)
+        for name, msg in (('keystoneauth.session', 'something else'),
+                          ('osc_imagetools.v1.prepare', 'Retrying in')):
+            self.assertTrue(f.filter(self.record(name, msg)), msg)
+
+    def test_installed_unless_debug(self):
+        handler = logging.StreamHandler(io.StringIO())
+        root = logging.getLogger()
+        root.addHandler(handler)
+        self.addCleanup(root.removeHandler, handler)
+
+        class App:
+            class options:
+                debug = True
+        plugin.quiet_library_logs(App)
+        self.assertEqual([], handler.filters)
+        App.options.debug = False
+        plugin.quiet_library_logs(App)
+        plugin.quiet_library_logs(App)
+        self.assertEqual(1, len(handler.filters))

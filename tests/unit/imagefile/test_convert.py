@@ -1,5 +1,6 @@
 """imagefile.convert: the real qemu-img convert and check."""
 
+import logging
 import os
 import subprocess
 
@@ -108,3 +109,57 @@ class TestCheck(testtools.TestCase):
         problems = convert.check(info)
         self.assertEqual(1, len(problems))
         self.assertIn('corruption', problems[0])
+
+
+class TestConvertProgress(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def source(self):
+        path = os.path.join(self.tmp, 'src.raw')
+        with open(path, 'wb') as f:
+            f.write(os.urandom(8 * 1024 * 1024))
+        return inspect.inspect_file(path)
+
+    def test_qemu_img_percentages_become_fractions(self):
+        seen = []
+        out = os.path.join(self.tmp, 'out.qcow2')
+        convert.convert(self.source(), 'qcow2', out, progress=seen.append)
+        self.assertTrue(seen)
+        self.assertEqual(1.0, seen[-1])
+        self.assertEqual(sorted(seen), seen)
+        self.assertTrue(all(0.0 <= f <= 1.0 for f in seen))
+
+    def test_output_mode_follows_the_umask(self):
+        src = self.source()
+        for mask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+            old = os.umask(mask)
+            try:
+                out = os.path.join(self.tmp, 'm%o.qcow2' % mask)
+                convert.convert(src, 'qcow2', out)
+            finally:
+                os.umask(old)
+            self.assertEqual(mode, os.stat(out).st_mode & 0o777, oct(mask))
+
+    def test_failure_is_one_line_and_leaves_nothing(self):
+        src = self.source()
+        out = os.path.join(self.tmp, 'x.qcow2')
+        self.useFixture(fixtures.MonkeyPatch(
+            'osc_imagetools.imagefile.convert.qemu_img',
+            lambda: '/bin/false'))
+        exc = self.assertRaises(convert.ConvertError, convert.convert, src,
+                                'qcow2', out, progress=lambda f: None)
+        self.assertIn('qemu-img convert failed', str(exc))
+        self.assertEqual(['src.raw'], os.listdir(self.tmp))
+
+    def test_debug_log_names_the_command_and_its_duration(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            name='osc_imagetools', level=logging.DEBUG))
+        convert.convert(self.source(), 'vmdk',
+                        os.path.join(self.tmp, 'o.vmdk'))
+        self.assertRegex(log.output, r'running: \S*qemu-img convert -f raw '
+                         r'-O vmdk \S+src.raw \S+\.part\n')
+        self.assertRegex(log.output, r'qemu-img convert: exit 0 after '
+                         r'\d+\.\d\d s')
