@@ -74,13 +74,6 @@ class PrepareRequest:
         """Whether the guest step runs (--guest-root, --inspect-guest)."""
         return bool(self.guest_root or self.inspect_guest)
 
-    @property
-    def fix_copy(self):
-        """Whether --fix-guest on the image file fixes a copy (at
-        :attr:`output` unless --convert-to, whose result is fixed)."""
-        return bool(self.fix_guest and self.inspect_guest
-                    and not self.in_place)
-
     def create_body(self, disk_format, min_disk, properties, owner=None):
         """The Glance image-create body: the format attributes, the
         properties, then what --upload and its options set (``owner``: the

@@ -387,7 +387,7 @@ def catalog(run):
     catalog directory, the cloud, or (offline, no catalog) nothing -
     then Nova's values and the cross-property rules still apply."""
     from osc_imagetools import cloud
-    from osc_imagetools.cloud import metadefs
+    from osc_imagetools.cloud import validation as cloud_validation
     from osc_imagetools.validation import catalog_dir
 
     req = run.request
@@ -399,14 +399,13 @@ def catalog(run):
         return None, [], ('offline: no cloud and no --catalog-dir, so no '
                           'schema or metadef checks')
     try:
-        proxy = image_proxy(run)
-        schema = cloud.get_schema(proxy, 'image')
-        namespaces = metadefs.fetch_catalog(
-            proxy, resource_type='OS::Glance::Image')
+        # what image validate reads: the schema and the image catalog
+        got = cloud_validation.fetch(image_proxy=image_proxy(run),
+                                     catalog=True)
     except cloud.CloudError as exc:
         raise Refused('properties', 'cannot read the image schema and '
                       'metadef catalog: %s' % exc) from None
-    return schema, namespaces, "the cloud's schema and metadefs"
+    return got['schema'], got['catalog'], "the cloud's schema and metadefs"
 
 
 def validate(run):
