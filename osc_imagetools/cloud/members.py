@@ -31,6 +31,7 @@ import time
 
 from osc_imagetools import cloud
 from osc_imagetools import errors
+from osc_imagetools import ids
 from osc_imagetools.sharing import STATUSES
 
 LOG = logging.getLogger(__name__)
@@ -232,18 +233,16 @@ def resolve_project(conn, value, caller):
     without asking, and a name Keystone refuses is an error: used as an ID
     it would silently match nothing. An admin's values are all checked.
     """
-    from osc_imagetools import sharing
-
     if value in (caller.project_id, caller.project_name):
         return caller.project_id
     if caller.project_id is None:
         # a bare token: no catalog to find Keystone in
-        if sharing.looks_like_id(value):
+        if ids.looks_like_id(value):
             return value
         raise UnresolvedProject(
             'cannot look project %r up without Keystone (a bare token and '
             'endpoint): give the project ID' % value)
-    if not caller.is_admin and sharing.looks_like_id(value):
+    if not caller.is_admin and ids.looks_like_id(value):
         # Keystone's default policy lets a member read its own project
         # only: the lookup would cost two requests (by ID, then by name),
         # each answered 403, per project, to end up using the value as is
@@ -252,7 +251,7 @@ def resolve_project(conn, value, caller):
     try:
         return conn.identity.find_project(value, ignore_missing=False).id
     except sdk_exc.ForbiddenException:
-        if sharing.looks_like_id(value):
+        if ids.looks_like_id(value):
             return value
         raise UnresolvedProject(
             'Keystone does not let this account look project %r up: give '
@@ -280,8 +279,6 @@ def find_images(proxy, refs, owner):
     ``GET /v2/images/{id}``, which also gives Glance's reason when the
     image is unknown or hidden.
     """
-    from osc_imagetools import sharing
-
     owned = [] if owner is None else list(cloud.paginate(
         proxy, '/images', 'images', {
             'owner': owner, 'visibility': 'all', 'member_status': 'all'}))
@@ -299,7 +296,7 @@ def find_images(proxy, refs, owner):
             problems[ref] = ('%d of your images are named %r; give the ID '
                              '(%s)' % (len(by_name[ref]), ref, ', '.join(
                                  sorted(i['id'] for i in by_name[ref]))))
-        elif sharing.looks_like_id(ref):
+        elif ids.looks_like_id(ref):
             lookups.append(ref)
         else:
             problems[ref] = 'you own no image named %r' % ref

@@ -252,14 +252,12 @@ def apply_namespace(proxy, nsplan):
     if new_tags:
         try:
             add_tags(proxy, name, [c.name for c in new_tags])
-            refused = None
         except cloud.CloudError as exc:
-            refused = exc
-        for change in new_tags:
-            if refused is None:
+            for change in new_tags:
+                change.fail(exc)
+        else:
+            for change in new_tags:
                 change.done()
-            else:
-                change.fail(refused)
     # the namespace's own fields last: a namespace that becomes protected
     # is protected after its children changed
     if unprotected and not nsplan.fields.get('protected'):

@@ -21,10 +21,9 @@ from osc_imagetools.imagefile import inspect
 
 PACKAGE_HINT = 'install the qemu-utils package (qemu-img in RPM distributions)'
 
-# Glance disk_format -> file name extension of a converted file (each
-# target format is its own extension)
+# the Glance disk formats qemu-img convert writes here; each is also the
+# file name extension of a converted file
 TARGETS = constants.CONVERT_TARGETS
-EXTENSIONS = {target: target for target in TARGETS}
 
 # formats ``qemu-img check`` knows (it refuses raw, vpc and iso)
 CHECKABLE = frozenset({'qcow2', 'vmdk', 'vdi', 'vhdx', 'qed'})
@@ -47,7 +46,7 @@ def qemu_img():
 def default_output(source, target):
     """``disk.vmdk`` -> ``disk.qcow2``, beside the input."""
     stem, _ext = os.path.splitext(source)
-    return '%s.%s' % (stem, EXTENSIONS[target])
+    return '%s.%s' % (stem, target)
 
 
 def _last_line(text):
@@ -91,7 +90,7 @@ def convert(info, target, output, progress=None):
     qemu-img's own progress (``-p``, 0.0 to 1.0), or None. Returns
     ``output``.
     """
-    if target not in EXTENSIONS:
+    if target not in TARGETS:
         raise ConvertError('cannot convert to %s (choose from %s)'
                            % (target, ', '.join(TARGETS)))
     qemu = inspect.QEMU_FORMATS.get(target, target)

@@ -15,9 +15,6 @@ A *share* is a dict describing one image shared with a project, as
 ``rejected``.
 """
 
-# the one ID rule, re-exported for the planners (see osc_imagetools.ids)
-from osc_imagetools.ids import looks_like_id  # noqa: F401
-
 STATUSES = ('pending', 'accepted', 'rejected')
 
 

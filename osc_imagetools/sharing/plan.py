@@ -1,6 +1,6 @@
 """Result rows of ``image share-accept`` and ``image share list``."""
 
-from osc_imagetools import sharing
+from osc_imagetools import ids
 
 ACCEPT_COLUMNS = ('ID', 'Name', 'Owner', 'Previous Status', 'Status',
                   'Result')
@@ -31,7 +31,7 @@ def _row(share):
 
 def _failed_row(item, reason):
     # an ID-shaped item goes in the ID column, anything else is a name
-    is_id = sharing.looks_like_id(item)
+    is_id = ids.looks_like_id(item)
     return fail({'ID': item if is_id else '', 'Name': '' if is_id else item,
                  'Owner': '', 'Previous Status': '', 'Status': ''}, reason)
 

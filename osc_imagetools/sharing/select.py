@@ -8,7 +8,7 @@ item only; the other items go on.
 
 import collections
 
-from osc_imagetools.sharing import looks_like_id
+from osc_imagetools.ids import looks_like_id
 from osc_imagetools.sharing import STATUSES
 
 

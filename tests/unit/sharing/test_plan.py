@@ -7,6 +7,7 @@ the shape Glance 33 returns them (``GET /v2/images?visibility=shared``).
 import testtools
 
 from osc_imagetools.cloud import members
+from osc_imagetools import ids
 from osc_imagetools.sharing import plan
 from osc_imagetools.sharing import select
 
@@ -118,9 +119,9 @@ class TestResolve(testtools.TestCase):
         self.assertEqual('404 No image found', picks[3].error)
 
     def test_looks_like_id(self):
-        self.assertTrue(select.looks_like_id(ID_A))
-        self.assertFalse(select.looks_like_id('db'))
-        self.assertFalse(select.looks_like_id(''))
+        self.assertTrue(ids.looks_like_id(ID_A))
+        self.assertFalse(ids.looks_like_id('db'))
+        self.assertFalse(ids.looks_like_id(''))
 
 
 class TestSelectAll(testtools.TestCase):

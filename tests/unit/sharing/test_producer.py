@@ -3,6 +3,7 @@ over image and member records in the shape Glance 33 returns them."""
 
 import testtools
 
+from osc_imagetools import ids
 from osc_imagetools import sharing
 from osc_imagetools.sharing import producer
 
@@ -93,11 +94,11 @@ class TestLooksLikeId(testtools.TestCase):
 
     def test_the_one_rule(self):
         for good in (ID_A, ID_A.upper(), P1, ID_A.replace('-', '')):
-            self.assertTrue(sharing.looks_like_id(good), good)
+            self.assertTrue(ids.looks_like_id(good), good)
         for bad in ('producer', '', None, P1[:-1], P1 + '0', '{%s}' % ID_A,
                     'urn:uuid:' + ID_A, ID_A[:8] + ID_A[9:],
                     'g' * 32):
-            self.assertFalse(sharing.looks_like_id(bad), bad)
+            self.assertFalse(ids.looks_like_id(bad), bad)
 
     def test_incoming_excludes_own(self):
         shares = [{'id': ID_A, 'owner': P1}, {'id': ID_B, 'owner': P2}]
